@@ -1,0 +1,293 @@
+//! custom-message: the Amplify Studio invitation email.
+//!
+//! Only `CustomMessage_AdminCreateUser` is rewritten; every other trigger source (including ones
+//! Cognito adds later) is returned exactly as received, so Cognito sends its default message.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsCustomMessage as CustomMessageEvent,
+    CognitoEventUserPoolsCustomMessageResponse as CustomMessageResponse,
+};
+use lambda_runtime::{Error, LambdaEvent};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::Value;
+use studio_login::event::{decode, respond};
+
+pub const ADMIN_CREATE_USER: &str = "CustomMessage_AdminCreateUser";
+pub const EMAIL_SUBJECT: &str = "Welcome to Amplify Studio | Your temporary account details";
+/// Cognito replaces these in the message; AdminCreateUser messages must contain both.
+pub const USERNAME_PLACEHOLDER: &str = "{username}";
+pub const CODE_PLACEHOLDER: &str = "{####}";
+/// The original's fallback when the app name has fewer than 3 usable characters.
+pub const DEFAULT_APP_NAME: &str = "amplify";
+
+/// What the console passes in `clientMetadata` when it invites a team member.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Invite<'a> {
+    pub app_id: Option<&'a str>,
+    pub app_name: Option<&'a str>,
+    pub app_link: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub environment: Option<&'a str>,
+}
+
+impl<'a> Invite<'a> {
+    pub fn from_metadata(metadata: &'a HashMap<String, String>) -> Self {
+        let get = |key: &str| {
+            metadata
+                .get(key)
+                .map(String::as_str)
+                .filter(|v| !v.trim().is_empty())
+        };
+        Invite {
+            app_id: get("appId"),
+            app_name: get("appName"),
+            app_link: get("appLink"),
+            region: get("region"),
+            environment: get("environment"),
+        }
+    }
+
+    /// Letters and digits only; `amplify` when fewer than 3 remain (as the original).
+    pub fn display_name(&self) -> String {
+        let name: String = self
+            .app_name
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if name.len() < 3 {
+            DEFAULT_APP_NAME.to_string()
+        } else {
+            name
+        }
+    }
+
+    /// Studio's login URL when region and environment are known (and the region looks like
+    /// one), else the console's `appLink` if it is an http(s) URL, else none — never `undefined`,
+    /// never a `javascript:` link.
+    pub fn link(&self) -> Option<String> {
+        if let (Some(region), Some(environment)) = (self.region, self.environment) {
+            if is_region(region) {
+                let encode = |v: &str| utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+                return Some(format!(
+                    "https://{region}.admin.amplifyapp.com/admin/login?appId={}&backendEnvironmentName={}",
+                    encode(self.app_id.unwrap_or_default()),
+                    encode(environment)
+                ));
+            }
+        }
+        self.app_link
+            .filter(|link| {
+                let lower = link.to_ascii_lowercase();
+                lower.starts_with("https://") || lower.starts_with("http://")
+            })
+            .map(str::to_string)
+    }
+}
+
+fn is_region(region: &str) -> bool {
+    region.len() <= 32
+        && region.contains('-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Escape text for HTML element content and double-quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The invitation: greeting, project, username (mailto), temporary password, Studio link.
+pub fn invite_email(invite: &Invite<'_>) -> String {
+    let project = match invite.app_id {
+        Some(app_id) => format!("{} ({})", invite.display_name(), escape_html(app_id)),
+        None => invite.display_name(),
+    };
+    let (user, code) = (USERNAME_PLACEHOLDER, CODE_PLACEHOLDER);
+    let mut html = String::with_capacity(1024);
+    html.push_str("<html><body>\n<p>Hello,</p>\n");
+    let _ = writeln!(
+        html,
+        "<p>You have been invited to join the project <b>{project}</b> in Amplify Studio.</p>"
+    );
+    html.push_str("<p>Sign in with these temporary credentials:</p>\n");
+    let _ = writeln!(
+        html,
+        "<p>Username: <a href=\"mailto:{user}\">{user}</a><br>"
+    );
+    let _ = writeln!(html, "Temporary password: <b>{code}</b></p>");
+    match invite.link() {
+        Some(link) => {
+            let _ = writeln!(
+                html,
+                "<p><a href=\"{}\">Visit the Amplify Studio</a></p>",
+                escape_html(&link)
+            );
+        }
+        None => {
+            html.push_str("<p>Open Amplify Studio from your app in the AWS Amplify console.</p>\n")
+        }
+    }
+    html.push_str("<p>You will be asked to choose a new password the first time you sign in.</p>\n</body></html>\n");
+    html
+}
+
+pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let payload = event.payload;
+    let trigger_source = payload.get("triggerSource").and_then(Value::as_str);
+    if trigger_source != Some(ADMIN_CREATE_USER) {
+        tracing::info!(
+            trigger_source,
+            "not an invitation: passing through unchanged"
+        );
+        return Ok(payload);
+    }
+    let message: CustomMessageEvent = decode("custom-message", &payload)?;
+    let invite = Invite::from_metadata(&message.request.client_metadata);
+    let mut response = CustomMessageResponse::default();
+    response.email_subject = Some(EMAIL_SUBJECT.to_string());
+    response.email_message = Some(invite_email(&invite));
+    tracing::info!(
+        app_id = invite.app_id,
+        has_link = invite.link().is_some(),
+        "wrote Studio invitation"
+    );
+    Ok(respond(payload, &response)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn fixture(name: &str) -> Value {
+        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    async fn run(payload: Value) -> Value {
+        function_handler(LambdaEvent::new(payload, Default::default()))
+            .await
+            .unwrap()
+    }
+
+    fn email(out: &Value) -> &str {
+        out["response"]["emailMessage"]
+            .as_str()
+            .expect("emailMessage")
+    }
+
+    #[tokio::test]
+    async fn invitation_has_subject_project_credentials_and_studio_link() {
+        let out = run(fixture("custom-message-invite.json")).await;
+        assert_eq!(out["response"]["emailSubject"], EMAIL_SUBJECT);
+        assert_eq!(out["response"]["smsMessage"], Value::Null);
+        let html = email(&out);
+        assert!(html.contains("<b>MyShopApp (d1a2b3c4d5e6f7)</b>"), "{html}");
+        assert!(
+            html.contains("<a href=\"mailto:{username}\">{username}</a>"),
+            "{html}"
+        );
+        assert!(html.contains("Temporary password: <b>{####}</b>"), "{html}");
+        assert!(html.contains(
+            "<a href=\"https://us-east-1.admin.amplifyapp.com/admin/login?appId=d1a2b3c4d5e6f7&amp;backendEnvironmentName=staging\">Visit the Amplify Studio</a>"
+        ), "{html}");
+    }
+
+    #[tokio::test]
+    async fn app_link_is_used_without_region_and_short_names_become_amplify() {
+        let out = run(fixture("custom-message-invite-applink-only.json")).await;
+        let html = email(&out);
+        assert!(html.contains("<b>amplify (d1a2b3c4d5e6f7)</b>"), "{html}");
+        assert!(html.contains("href=\"https://eu-west-1.admin.amplifyapp.com/admin/login?appId=d1a2b3c4d5e6f7&amp;backendEnvironmentName=dev\""), "{html}");
+    }
+
+    #[tokio::test]
+    async fn no_metadata_still_gives_a_valid_invitation_without_undefined() {
+        for name in [
+            "custom-message-invite-no-metadata.json",
+            "custom-message-invite-metadata-absent.json",
+        ] {
+            let out = run(fixture(name)).await;
+            let html = email(&out);
+            assert!(
+                html.contains(USERNAME_PLACEHOLDER) && html.contains(CODE_PLACEHOLDER),
+                "{name}"
+            );
+            assert!(
+                !html.contains("undefined") && !html.contains("href=\"\""),
+                "{name}: {html}"
+            );
+            assert!(html.contains("<b>amplify</b>"), "{name}: {html}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hostile_metadata_is_escaped_and_script_links_dropped() {
+        let out = run(fixture("custom-message-invite-hostile.json")).await;
+        let html = email(&out);
+        assert!(
+            !html.contains("<script") && !html.contains("<img") && !html.contains("<i>"),
+            "{html}"
+        );
+        assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
+        assert!(
+            html.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("<b>imgsrcxonerroralert1"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn other_sources_pass_through_byte_for_byte() {
+        for name in [
+            "custom-message-signup.json",
+            "custom-message-forgot-password.json",
+            "custom-message-unknown-source.json",
+        ] {
+            let input = fixture(name);
+            assert_eq!(run(input.clone()).await, input, "{name}");
+        }
+        let odd = json!({"triggerSource": 42});
+        assert_eq!(run(odd.clone()).await, odd);
+    }
+
+    #[test]
+    fn escape_covers_the_five_characters() {
+        assert_eq!(
+            escape_html(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn environment_and_app_id_are_percent_encoded_in_the_link() {
+        let invite = Invite {
+            app_id: Some("a b"),
+            region: Some("us-west-2"),
+            environment: Some("dev&x=1"),
+            ..Invite::default()
+        };
+        assert_eq!(
+            invite.link().as_deref(),
+            Some("https://us-west-2.admin.amplifyapp.com/admin/login?appId=a%20b&backendEnvironmentName=dev%26x%3D1")
+        );
+    }
+}

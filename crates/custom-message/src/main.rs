@@ -1,0 +1,7 @@
+use lambda_runtime::{run, service_fn, Error};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    studio_login::logging::init();
+    run(service_fn(custom_message::function_handler)).await
+}

@@ -1,0 +1,267 @@
+//! define-auth-challenge: the 3-attempt state machine of the Studio login.
+
+use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsChallengeResult as ChallengeResult,
+    CognitoEventUserPoolsDefineAuthChallenge as DefineEvent,
+    CognitoEventUserPoolsDefineAuthChallengeResponse as DefineResponse,
+};
+use lambda_runtime::{Error, LambdaEvent};
+use serde_json::Value;
+use studio_login::event::{decode, respond};
+
+pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
+/// A sign-in fails after this many wrong answers.
+pub const MAX_ATTEMPTS: usize = 3;
+
+/// What Cognito should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    IssueTokens,
+    AskForCode,
+    Fail(FailReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailReason {
+    /// `userNotFound`: no code is ever asked of a user that does not exist.
+    UserNotFound,
+    /// A `null` entry in `session`: a history we cannot read is not trusted.
+    UnreadableSession,
+    /// Some entry is not our CUSTOM_CHALLENGE (e.g. SRP/password): this pool is code-only.
+    OtherChallenge,
+    /// The third wrong answer.
+    TooManyAttempts,
+}
+
+/// The original's rules, in its order, plus deliberate answers for inputs it threw on.
+pub fn decide(session: &[Option<ChallengeResult>], user_not_found: bool) -> Decision {
+    if user_not_found {
+        return Decision::Fail(FailReason::UserNotFound);
+    }
+    let Some(session) = session
+        .iter()
+        .map(Option::as_ref)
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Decision::Fail(FailReason::UnreadableSession);
+    };
+    if session
+        .iter()
+        .any(|entry| entry.challenge_name.as_deref() != Some(CUSTOM_CHALLENGE))
+    {
+        return Decision::Fail(FailReason::OtherChallenge);
+    }
+    match session.last() {
+        Some(last) if session.len() >= MAX_ATTEMPTS && !last.challenge_result => {
+            Decision::Fail(FailReason::TooManyAttempts)
+        }
+        Some(last) if last.challenge_result => Decision::IssueTokens,
+        _ => Decision::AskForCode,
+    }
+}
+
+fn response_for(decision: Decision) -> DefineResponse {
+    let mut response = DefineResponse::default();
+    match decision {
+        Decision::IssueTokens => response.issue_tokens = true,
+        Decision::Fail(_) => response.fail_authentication = true,
+        Decision::AskForCode => response.challenge_name = Some(CUSTOM_CHALLENGE.to_string()),
+    }
+    response
+}
+
+/// Cognito omits `session` on some first calls and sends `null` on others; both mean "no
+/// attempts yet". The typed event requires the field, so supply the empty history.
+fn with_session_defaulted(mut payload: Value) -> Value {
+    if let Some(request) = payload.get_mut("request").and_then(Value::as_object_mut) {
+        let session = request.entry("session").or_insert(Value::Null);
+        if session.is_null() {
+            *session = Value::Array(Vec::new());
+        }
+    }
+    payload
+}
+
+pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let payload = with_session_defaulted(event.payload);
+    let define: DefineEvent = decode("define-auth-challenge", &payload)?;
+    let decision = decide(&define.request.session, define.request.user_not_found);
+    tracing::info!(
+        ?decision,
+        attempts = define.request.session.len(),
+        "defined next step"
+    );
+    Ok(respond(payload, &response_for(decision))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn entry(name: &str, result: bool) -> Option<ChallengeResult> {
+        let mut entry = ChallengeResult::default();
+        entry.challenge_name = Some(name.to_string());
+        entry.challenge_result = result;
+        Some(entry)
+    }
+
+    fn custom(results: &[bool]) -> Vec<Option<ChallengeResult>> {
+        results
+            .iter()
+            .map(|&r| entry(CUSTOM_CHALLENGE, r))
+            .collect()
+    }
+
+    #[test]
+    fn first_call_asks_for_the_code() {
+        assert_eq!(decide(&[], false), Decision::AskForCode);
+    }
+
+    #[test]
+    fn a_right_answer_issues_tokens() {
+        assert_eq!(decide(&custom(&[true]), false), Decision::IssueTokens);
+        assert_eq!(
+            decide(&custom(&[false, true]), false),
+            Decision::IssueTokens
+        );
+        assert_eq!(
+            decide(&custom(&[false, false, true]), false),
+            Decision::IssueTokens
+        );
+    }
+
+    #[test]
+    fn wrong_answers_get_new_challenges_until_the_third() {
+        assert_eq!(decide(&custom(&[false]), false), Decision::AskForCode);
+        assert_eq!(
+            decide(&custom(&[false, false]), false),
+            Decision::AskForCode
+        );
+        assert_eq!(
+            decide(&custom(&[false, false, false]), false),
+            Decision::Fail(FailReason::TooManyAttempts)
+        );
+        assert_eq!(
+            decide(&custom(&[false, false, false, false]), false),
+            Decision::Fail(FailReason::TooManyAttempts)
+        );
+    }
+
+    #[test]
+    fn any_other_challenge_fails() {
+        let session = vec![entry("SRP_A", true), entry(CUSTOM_CHALLENGE, true)];
+        assert_eq!(
+            decide(&session, false),
+            Decision::Fail(FailReason::OtherChallenge)
+        );
+        let mut unnamed = ChallengeResult::default();
+        unnamed.challenge_result = true;
+        assert_eq!(
+            decide(&[Some(unnamed)], false),
+            Decision::Fail(FailReason::OtherChallenge)
+        );
+    }
+
+    #[test]
+    fn null_entries_fail_instead_of_throwing() {
+        let session = vec![entry(CUSTOM_CHALLENGE, false), None];
+        assert_eq!(
+            decide(&session, false),
+            Decision::Fail(FailReason::UnreadableSession)
+        );
+    }
+
+    #[test]
+    fn unknown_users_fail_before_any_code_is_asked() {
+        assert_eq!(decide(&[], true), Decision::Fail(FailReason::UserNotFound));
+    }
+
+    #[test]
+    fn responses_set_exactly_the_right_flags() {
+        let tokens = response_for(Decision::IssueTokens);
+        assert!(tokens.issue_tokens && !tokens.fail_authentication);
+        let fail = response_for(Decision::Fail(FailReason::TooManyAttempts));
+        assert!(!fail.issue_tokens && fail.fail_authentication);
+        let ask = response_for(Decision::AskForCode);
+        assert!(!ask.issue_tokens && !ask.fail_authentication);
+        assert_eq!(ask.challenge_name.as_deref(), Some(CUSTOM_CHALLENGE));
+    }
+
+    fn fixture(name: &str) -> Value {
+        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    async fn run(payload: Value) -> Result<Value, Error> {
+        function_handler(LambdaEvent::new(payload, Default::default())).await
+    }
+
+    #[tokio::test]
+    async fn fixtures_get_the_documented_answers() {
+        let cases = [
+            (
+                "define-first-call.json",
+                json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+            ),
+            (
+                "define-session-absent.json",
+                json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+            ),
+            (
+                "define-session-null.json",
+                json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+            ),
+            (
+                "define-correct-answer.json",
+                json!({"challengeName": null, "issueTokens": true, "failAuthentication": false}),
+            ),
+            (
+                "define-one-wrong.json",
+                json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
+            ),
+            (
+                "define-three-wrong.json",
+                json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
+            ),
+            (
+                "define-null-entry.json",
+                json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
+            ),
+            (
+                "define-password-verifier.json",
+                json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
+            ),
+            (
+                "define-user-not-found.json",
+                json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
+            ),
+        ];
+        for (name, expected) in cases {
+            let input = fixture(name);
+            let output = run(input.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(output["response"], expected, "{name}");
+            assert_eq!(output["userName"], input["userName"], "{name}: event kept");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_malformed_event_is_a_clean_error() {
+        for bad in [
+            json!("nope"),
+            json!({}),
+            json!({"request": {"session": "x"}}),
+        ] {
+            let err = run(bad).await.expect_err("malformed");
+            assert!(
+                err.to_string()
+                    .contains("malformed define-auth-challenge event"),
+                "{err}"
+            );
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Logging set-up shared by the four triggers.
+//!
+//! Follows Lambda's advanced logging controls like `lambda_runtime::tracing::init_default_subscriber`
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO), with one
+//! difference: the SDK and HTTP stack are capped at INFO whatever the level. At DEBUG/TRACE they
+//! print whole responses, and a GetToken response carries the challenge code.
+
+use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Crates whose debug output can contain a challenge code or request bodies.
+const CAPPED_CRATES: &[&str] = &[
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_sdk_amplifybackend",
+    "aws_config",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+];
+
+/// The filter for a given level string (`AWS_LAMBDA_LOG_LEVEL` values: TRACE … FATAL).
+pub fn filter(level: Option<&str>) -> EnvFilter {
+    let level = match level.map(|l| l.trim().to_ascii_uppercase()) {
+        // Lambda's FATAL has no tracing equivalent; ERROR is the closest.
+        Some(l) if l == "FATAL" => LevelFilter::ERROR,
+        Some(l) => l.parse().unwrap_or(LevelFilter::INFO),
+        None => LevelFilter::INFO,
+    };
+    let mut filter = EnvFilter::default().add_directive(level.into());
+    for krate in CAPPED_CRATES {
+        let cap = level.min(LevelFilter::INFO);
+        if let Ok(directive) = format!("{krate}={cap}").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
+/// Install the process-wide subscriber, writing to stdout (Lambda ships it to CloudWatch).
+pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter(level.as_deref()))
+        .with_writer(writer);
+    // try_init: a second call (tests) keeps the first subscriber instead of panicking.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_crates_are_capped_even_at_trace() {
+        let rendered = filter(Some("trace")).to_string();
+        assert!(rendered.contains("aws_smithy_runtime=info"), "{rendered}");
+        assert!(rendered.contains("trace"), "{rendered}");
+    }
+
+    #[test]
+    fn lambda_levels_are_understood() {
+        assert!(filter(Some("FATAL")).to_string().contains("error"));
+        assert!(filter(Some("nonsense")).to_string().contains("info"));
+        assert!(filter(Some("WARN"))
+            .to_string()
+            .contains("aws_smithy_runtime=warn"));
+    }
+}

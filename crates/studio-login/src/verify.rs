@@ -1,0 +1,409 @@
+use std::time::Duration;
+
+use crate::{Burned, Fetched, TokenStore, Unavailable};
+
+/// The most one verify may take, retries included. Cognito gives a trigger 5 s; we answer
+/// (fail closed) with room to spare so Cognito sees our answer rather than its own timeout.
+pub const VERIFY_BUDGET: Duration = Duration::from_millis(4300);
+
+/// One answer to check, as the verify trigger received it. Empty strings count as absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attempt<'a> {
+    pub app_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    /// The user's answer; `None` when absent, empty or not a string.
+    pub answer: Option<&'a str>,
+}
+
+/// Every way a verify can end. Only [`Outcome::Accepted`] lets the user in; only
+/// [`Outcome::BackendUnavailable`] is a function error (fail closed, Cognito ends the sign-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Code matched and this call burned the token.
+    Accepted,
+    /// Token fetched and burned, but the answer was wrong, empty, absent or not a string.
+    WrongAnswer,
+    /// `clientMetadata.appId` or `.sessionId` missing: nothing to look up, backend not called.
+    MissingMetadata,
+    /// The attempt names an app other than this pool's: backend not called.
+    ForeignApp,
+    /// No such token: never minted, already used (e.g. burned by an earlier wrong answer) or expired.
+    NoSuchToken,
+    /// GetToken answered with a token for another app or session: burned, never accepted.
+    TokenMismatch,
+    /// The code matched but DeleteToken deleted nothing for this call: a concurrent verify of
+    /// the same code got there first. At most one caller can ever be accepted.
+    Replayed,
+    /// Throttling, timeouts, 5xx or connection failures persisted past the retries.
+    BackendUnavailable(Unavailable),
+}
+
+impl Outcome {
+    pub fn answer_correct(&self) -> bool {
+        matches!(self, Outcome::Accepted)
+    }
+
+    /// A stable, secret-free name for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::WrongAnswer => "wrong_answer",
+            Outcome::MissingMetadata => "missing_metadata",
+            Outcome::ForeignApp => "foreign_app",
+            Outcome::NoSuchToken => "no_such_token",
+            Outcome::TokenMismatch => "token_mismatch",
+            Outcome::Replayed => "replayed",
+            Outcome::BackendUnavailable(_) => "backend_unavailable",
+        }
+    }
+}
+
+/// Checks answers against AmplifyBackend tokens for one user pool.
+pub struct Verifier<S> {
+    store: S,
+    pool_app_id: Option<String>,
+}
+
+impl<S: TokenStore> Verifier<S> {
+    /// `pool_app_id` is the Amplify app this pool belongs to; `None` accepts any app's tokens
+    /// (the original's behaviour).
+    pub fn new(store: S, pool_app_id: Option<String>) -> Self {
+        let pool_app_id = pool_app_id.filter(|id| !id.trim().is_empty());
+        Self { store, pool_app_id }
+    }
+
+    pub fn pool_app_id(&self) -> Option<&str> {
+        self.pool_app_id.as_deref()
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Fetch, compare, burn — bounded by [`VERIFY_BUDGET`].
+    pub async fn verify(&self, attempt: &Attempt<'_>) -> Outcome {
+        match tokio::time::timeout(VERIFY_BUDGET, self.verify_unbounded(attempt)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::BackendUnavailable(Unavailable {
+                operation: "verify",
+                reason: format!("no answer within {VERIFY_BUDGET:?}"),
+            }),
+        }
+    }
+
+    async fn verify_unbounded(&self, attempt: &Attempt<'_>) -> Outcome {
+        let (Some(app_id), Some(session_id)) =
+            (non_empty(attempt.app_id), non_empty(attempt.session_id))
+        else {
+            return Outcome::MissingMetadata;
+        };
+        if self.pool_app_id.as_deref().is_some_and(|own| own != app_id) {
+            return Outcome::ForeignApp;
+        }
+
+        let token = match self.store.get_token(app_id, session_id).await {
+            Ok(Fetched::Token(token)) => token,
+            Ok(Fetched::Missing) => return Outcome::NoSuchToken,
+            Err(unavailable) => return Outcome::BackendUnavailable(unavailable),
+        };
+        let token_is_for_this_request = token.app_id.as_deref() == Some(app_id)
+            && token.session_id.as_deref() == Some(session_id);
+        let code_matches = match (&token.challenge_code, non_empty(attempt.answer)) {
+            (Some(code), Some(answer)) => code.matches(answer),
+            _ => false,
+        };
+
+        // Burn the token whatever the answer: one code, one try. Only a delete that removed
+        // the token for *this* call may turn a matching code into an accept.
+        match self.store.delete_token(app_id, session_id).await {
+            Err(unavailable) => Outcome::BackendUnavailable(unavailable),
+            Ok(_) if !token_is_for_this_request => Outcome::TokenMismatch,
+            Ok(_) if !code_matches => Outcome::WrongAnswer,
+            Ok(Burned::NothingDeleted) => Outcome::Replayed,
+            Ok(Burned::Deleted) => Outcome::Accepted,
+        }
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::{ChallengeCode, Token};
+
+    /// An in-memory store for the decision logic; the SDK-backed store has its own tests.
+    #[derive(Default)]
+    struct MemoryStore {
+        tokens: Mutex<HashMap<(String, String), Token>>,
+        calls: Mutex<Vec<&'static str>>,
+        get_fails: bool,
+        delete_fails: bool,
+        delete_finds_nothing: bool,
+        get_delay: Option<Duration>,
+    }
+
+    impl MemoryStore {
+        fn with_token(app: &str, session: &str, code: &str) -> Self {
+            let store = Self::default();
+            store.insert(app, session, token(app, session, code));
+            store
+        }
+        fn insert(&self, app: &str, session: &str, token: Token) {
+            let key = (app.to_string(), session.to_string());
+            self.tokens.lock().unwrap().insert(key, token);
+        }
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
+        fn holds(&self, app: &str, session: &str) -> bool {
+            let key = (app.to_string(), session.to_string());
+            self.tokens.lock().unwrap().contains_key(&key)
+        }
+    }
+
+    fn token(app: &str, session: &str, code: &str) -> Token {
+        Token {
+            app_id: Some(app.into()),
+            session_id: Some(session.into()),
+            challenge_code: Some(ChallengeCode::new(code)),
+        }
+    }
+
+    fn down(operation: &'static str) -> Unavailable {
+        Unavailable {
+            operation,
+            reason: "test".into(),
+        }
+    }
+
+    impl TokenStore for MemoryStore {
+        async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
+            self.calls.lock().unwrap().push("get");
+            if let Some(delay) = self.get_delay {
+                tokio::time::sleep(delay).await;
+            }
+            if self.get_fails {
+                return Err(down("GetToken"));
+            }
+            let key = (app.to_string(), session.to_string());
+            Ok(match self.tokens.lock().unwrap().get(&key) {
+                Some(token) => Fetched::Token(token.clone()),
+                None => Fetched::Missing,
+            })
+        }
+        async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
+            self.calls.lock().unwrap().push("delete");
+            if self.delete_fails {
+                return Err(down("DeleteToken"));
+            }
+            let key = (app.to_string(), session.to_string());
+            let removed = self.tokens.lock().unwrap().remove(&key).is_some();
+            Ok(if removed && !self.delete_finds_nothing {
+                Burned::Deleted
+            } else {
+                Burned::NothingDeleted
+            })
+        }
+    }
+
+    fn attempt<'a>(app: &'a str, session: &'a str, answer: &'a str) -> Attempt<'a> {
+        Attempt {
+            app_id: Some(app),
+            session_id: Some(session),
+            answer: Some(answer),
+        }
+    }
+
+    #[tokio::test]
+    async fn right_code_is_accepted_once_and_burned() {
+        let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "424242")).await,
+            Outcome::Accepted
+        );
+        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert!(!verifier.store().holds("app1", "s1"));
+        // The same code again: the token is gone.
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "424242")).await,
+            Outcome::NoSuchToken
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_code_is_rejected_and_still_burns_the_token() {
+        let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "000000")).await,
+            Outcome::WrongAnswer
+        );
+        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert!(!verifier.store().holds("app1", "s1"));
+        // The right code after a wrong one is a clean "no such token", not an error.
+        let retry = verifier.verify(&attempt("app1", "s1", "424242")).await;
+        assert_eq!(retry, Outcome::NoSuchToken);
+        assert!(!retry.answer_correct());
+    }
+
+    #[tokio::test]
+    async fn absent_or_empty_answer_is_a_wrong_answer() {
+        for answer in [None, Some("")] {
+            let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+            let attempt = Attempt {
+                answer,
+                ..attempt("app1", "s1", "")
+            };
+            assert_eq!(verifier.verify(&attempt).await, Outcome::WrongAnswer);
+            assert!(!verifier.store().holds("app1", "s1"), "token burned");
+        }
+    }
+
+    #[tokio::test]
+    async fn token_without_a_code_accepts_nothing() {
+        let store = MemoryStore::default();
+        store.insert(
+            "app1",
+            "s1",
+            Token {
+                challenge_code: None,
+                ..token("app1", "s1", "")
+            },
+        );
+        let verifier = Verifier::new(store, None);
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "")).await,
+            Outcome::WrongAnswer
+        );
+        let store = MemoryStore::default();
+        store.insert("app1", "s1", token("app1", "s1", ""));
+        let verifier = Verifier::new(store, None);
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "x")).await,
+            Outcome::WrongAnswer
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_metadata_never_calls_the_backend() {
+        let cases = [
+            Attempt {
+                app_id: None,
+                ..attempt("", "s1", "424242")
+            },
+            Attempt {
+                session_id: None,
+                ..attempt("app1", "", "424242")
+            },
+            attempt("", "s1", "424242"),
+            attempt("app1", "", "424242"),
+        ];
+        for case in cases {
+            let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+            assert_eq!(verifier.verify(&case).await, Outcome::MissingMetadata);
+            assert!(verifier.store().calls().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn another_apps_code_is_refused_without_touching_its_token() {
+        let verifier = Verifier::new(
+            MemoryStore::with_token("appB", "s1", "424242"),
+            Some("appA".into()),
+        );
+        assert_eq!(
+            verifier.verify(&attempt("appB", "s1", "424242")).await,
+            Outcome::ForeignApp
+        );
+        assert!(verifier.store().calls().is_empty());
+        assert!(verifier.store().holds("appB", "s1"));
+    }
+
+    #[tokio::test]
+    async fn own_app_is_accepted_when_pool_app_is_configured() {
+        let verifier = Verifier::new(
+            MemoryStore::with_token("appA", "s1", "424242"),
+            Some("appA".into()),
+        );
+        assert_eq!(
+            verifier.verify(&attempt("appA", "s1", "424242")).await,
+            Outcome::Accepted
+        );
+    }
+
+    #[test]
+    fn blank_pool_app_id_means_unconfigured() {
+        let verifier = Verifier::new(MemoryStore::default(), Some("  ".into()));
+        assert_eq!(verifier.pool_app_id(), None);
+    }
+
+    #[tokio::test]
+    async fn token_for_another_app_or_session_is_never_accepted() {
+        for stored in [token("appX", "s1", "424242"), token("app1", "sX", "424242")] {
+            let store = MemoryStore::default();
+            store.insert("app1", "s1", stored);
+            let verifier = Verifier::new(store, None);
+            let outcome = verifier.verify(&attempt("app1", "s1", "424242")).await;
+            assert_eq!(outcome, Outcome::TokenMismatch);
+            assert_eq!(verifier.store().calls(), ["get", "delete"], "still burned");
+        }
+    }
+
+    #[tokio::test]
+    async fn matching_code_whose_delete_found_nothing_is_a_replay() {
+        let store = MemoryStore {
+            delete_finds_nothing: true,
+            ..MemoryStore::default()
+        };
+        store.insert("app1", "s1", token("app1", "s1", "424242"));
+        let verifier = Verifier::new(store, None);
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "424242")).await,
+            Outcome::Replayed
+        );
+    }
+
+    #[tokio::test]
+    async fn backend_faults_fail_closed() {
+        let get_down = MemoryStore {
+            get_fails: true,
+            ..MemoryStore::with_token("a", "s", "1")
+        };
+        let outcome = Verifier::new(get_down, None)
+            .verify(&attempt("a", "s", "1"))
+            .await;
+        assert!(matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "GetToken"));
+        assert!(!outcome.answer_correct());
+
+        let delete_down = MemoryStore {
+            delete_fails: true,
+            ..MemoryStore::with_token("a", "s", "1")
+        };
+        let verifier = Verifier::new(delete_down, None);
+        let outcome = verifier.verify(&attempt("a", "s", "1")).await;
+        assert!(
+            matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "DeleteToken")
+        );
+        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_backend_is_cut_off_within_the_budget() {
+        let slow = MemoryStore {
+            get_delay: Some(Duration::from_secs(60)),
+            ..MemoryStore::with_token("a", "s", "1")
+        };
+        let started = tokio::time::Instant::now();
+        let outcome = Verifier::new(slow, None)
+            .verify(&attempt("a", "s", "1"))
+            .await;
+        assert!(matches!(outcome, Outcome::BackendUnavailable(_)));
+        assert_eq!(started.elapsed(), VERIFY_BUDGET);
+        assert!(VERIFY_BUDGET < Duration::from_millis(4500));
+    }
+}
