@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_amplifybackend::error::{DisplayErrorContext, SdkError};
 use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
 use aws_sdk_amplifybackend::operation::get_token::GetTokenError;
@@ -40,16 +40,18 @@ pub fn timeout_config() -> TimeoutConfig {
 /// Builds the AmplifyBackend client once, at init. No network I/O happens here: region and
 /// credentials come from the Lambda environment, and the connection opens on first use.
 pub async fn client_from_env() -> Client {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let endpoint = std::env::var(ENDPOINT_ENV).ok();
+    client_from_config(&sdk_config, endpoint.as_deref())
+}
+
+/// The client with this crate's retry and timeout policy; `endpoint` (if non-blank) overrides
+/// whatever endpoint the shared config resolved.
+pub fn client_from_config(sdk_config: &SdkConfig, endpoint: Option<&str>) -> Client {
+    let mut config = aws_sdk_amplifybackend::config::Builder::from(sdk_config)
         .retry_config(retry_config())
-        .timeout_config(timeout_config())
-        .load()
-        .await;
-    let mut config = aws_sdk_amplifybackend::config::Builder::from(&sdk_config);
-    if let Some(endpoint) = std::env::var(ENDPOINT_ENV)
-        .ok()
-        .filter(|e| !e.trim().is_empty())
-    {
+        .timeout_config(timeout_config());
+    if let Some(endpoint) = endpoint.filter(|e| !e.trim().is_empty()) {
         config = config.endpoint_url(endpoint);
     }
     Client::from_conf(config.build())

@@ -12,7 +12,10 @@ pub mod logging;
 mod secret;
 mod verify;
 
-pub use backend::{client_from_env, AmplifyBackendStore, ENDPOINT_ENV};
+pub use backend::{
+    client_from_config, client_from_env, retry_config, timeout_config, AmplifyBackendStore,
+    ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
+};
 pub use secret::ChallengeCode;
 pub use verify::{Attempt, Outcome, Verifier, VERIFY_BUDGET};
 

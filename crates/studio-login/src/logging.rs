@@ -2,25 +2,30 @@
 //!
 //! Follows Lambda's advanced logging controls like `lambda_runtime::tracing::init_default_subscriber`
 //! (`AWS_LAMBDA_LOG_FORMAT=JSON`, `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO), with one
-//! difference: the SDK and HTTP stack are capped at INFO whatever the level. At DEBUG/TRACE they
-//! print whole responses, and a GetToken response carries the challenge code.
+//! difference: crates that print payloads are capped whatever the level. At DEBUG/TRACE the SDK
+//! and HTTP stack print whole responses (a GetToken response carries the challenge code), and
+//! `lambda_runtime` prints the raw event at TRACE (it carries the user's answer).
 
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Crates whose debug output can contain a challenge code or request bodies.
-const CAPPED_CRATES: &[&str] = &[
-    "aws_smithy_runtime",
-    "aws_smithy_runtime_api",
-    "aws_smithy_http",
-    "aws_smithy_http_client",
-    "aws_smithy_types",
-    "aws_sdk_amplifybackend",
-    "aws_config",
-    "hyper",
-    "hyper_util",
-    "h2",
-    "rustls",
+/// Crates whose verbose output can contain a challenge code, an answer or a body, with the most
+/// verbose level that is still safe for each.
+const CAPPED_CRATES: &[(&str, LevelFilter)] = &[
+    ("aws_smithy_runtime", LevelFilter::INFO),
+    ("aws_smithy_runtime_api", LevelFilter::INFO),
+    ("aws_smithy_http", LevelFilter::INFO),
+    ("aws_smithy_http_client", LevelFilter::INFO),
+    ("aws_smithy_types", LevelFilter::INFO),
+    ("aws_sdk_amplifybackend", LevelFilter::INFO),
+    ("aws_config", LevelFilter::INFO),
+    ("hyper", LevelFilter::INFO),
+    ("hyper_util", LevelFilter::INFO),
+    ("h2", LevelFilter::INFO),
+    ("rustls", LevelFilter::INFO),
+    // "raw JSON event received from Lambda" is logged at TRACE.
+    ("lambda_runtime", LevelFilter::DEBUG),
+    ("lambda_runtime_api_client", LevelFilter::DEBUG),
 ];
 
 /// The filter for a given level string (`AWS_LAMBDA_LOG_LEVEL` values: TRACE … FATAL).
@@ -32,8 +37,8 @@ pub fn filter(level: Option<&str>) -> EnvFilter {
         None => LevelFilter::INFO,
     };
     let mut filter = EnvFilter::default().add_directive(level.into());
-    for krate in CAPPED_CRATES {
-        let cap = level.min(LevelFilter::INFO);
+    for (krate, safe) in CAPPED_CRATES {
+        let cap = level.min(*safe);
         if let Ok(directive) = format!("{krate}={cap}").parse() {
             filter = filter.add_directive(directive);
         }
@@ -75,6 +80,7 @@ mod tests {
     fn sdk_crates_are_capped_even_at_trace() {
         let rendered = filter(Some("trace")).to_string();
         assert!(rendered.contains("aws_smithy_runtime=info"), "{rendered}");
+        assert!(rendered.contains("lambda_runtime=debug"), "{rendered}");
         assert!(rendered.contains("trace"), "{rendered}");
     }
 

@@ -1,0 +1,180 @@
+//! Every trigger, every path (errors included), logging at TRACE in Lambda's JSON format through
+//! the production logging set-up: no challenge code, answer, private secret or temporary password
+//! may appear in any log line. Its own test binary, because it installs the global subscriber.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use lambda_runtime::LambdaEvent;
+use local_amplifybackend::{Fault, FaultKind, Operation};
+use serde_json::{json, Value};
+use studio_login::{client_from_config, AmplifyBackendStore, Verifier};
+
+const APP: &str = "d1a2b3c4d5e6f7";
+const TEMP_PASSWORD: &str = "Tmp#Pa55-wOrd!x9";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn lambda(payload: Value) -> LambdaEvent<Value> {
+    LambdaEvent::new(payload, Default::default())
+}
+
+fn verify_event(session: &str, answer: Value) -> Value {
+    let mut event = fixture("verify-answer.json");
+    event["request"]["clientMetadata"] = json!({"appId": APP, "sessionId": session});
+    event["request"]["challengeAnswer"] = answer;
+    event
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_any_log_line_at_trace() {
+    // Only test in this binary, so setting the environment before init races with nothing.
+    std::env::set_var("AWS_LAMBDA_LOG_LEVEL", "TRACE");
+    std::env::set_var("AWS_LAMBDA_LOG_FORMAT", "JSON");
+    let logs = Captured::default();
+    let writer = logs.clone();
+    studio_login::logging::init_with_writer(move || writer.clone());
+
+    let mut secrets: Vec<String> = vec![TEMP_PASSWORD.to_string()];
+
+    // create: the private secret it generates.
+    for _ in 0..3 {
+        let out =
+            create_auth_challenge::function_handler(lambda(fixture("create-first-call.json")))
+                .await
+                .unwrap();
+        secrets.push(
+            out["response"]["privateChallengeParameters"]["secretLoginCode"]
+                .as_str()
+                .unwrap()
+                .into(),
+        );
+    }
+    let _ =
+        create_auth_challenge::function_handler(lambda(json!({"request": TEMP_PASSWORD}))).await;
+
+    // define: every fixture, and malformed input.
+    for name in [
+        "define-first-call.json",
+        "define-three-wrong.json",
+        "define-null-entry.json",
+        "define-user-not-found.json",
+    ] {
+        define_auth_challenge::function_handler(lambda(fixture(name)))
+            .await
+            .unwrap();
+    }
+    let _ = define_auth_challenge::function_handler(lambda(
+        json!({"request": {"session": TEMP_PASSWORD}}),
+    ))
+    .await;
+
+    // custom-message: the invite, pass-through, malformed; a password where a placeholder goes.
+    let mut invite = fixture("custom-message-invite.json");
+    invite["request"]["codeParameter"] = json!(TEMP_PASSWORD);
+    custom_message::function_handler(lambda(invite))
+        .await
+        .unwrap();
+    let mut signup = fixture("custom-message-signup.json");
+    signup["request"]["codeParameter"] = json!(TEMP_PASSWORD);
+    custom_message::function_handler(lambda(signup))
+        .await
+        .unwrap();
+    let mut broken = fixture("custom-message-invite.json");
+    broken["request"]["clientMetadata"] = json!({"appId": [TEMP_PASSWORD]});
+    let _ = custom_message::function_handler(lambda(broken)).await;
+
+    // verify: through the real SDK and HTTP, on every path including faults.
+    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_amplifybackend::config::Credentials::new(
+            "AKIDLOCAL",
+            "local-secret",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let client = client_from_config(&sdk_config, Some(&format!("http://{address}")));
+    let verifier = Verifier::new(AmplifyBackendStore::new(client), Some(APP.into()));
+    let verify = |event: Value| verify_auth_challenge::function_handler(&verifier, lambda(event));
+
+    let (session, code) = backend.create_token(APP);
+    secrets.push(code.clone());
+    verify(verify_event(&session, json!(code))).await.unwrap(); // accepted
+    verify(verify_event(&session, json!(code))).await.unwrap(); // used
+    let (session, code) = backend.create_token(APP);
+    secrets.push(code);
+    let wrong = "wrong-answer-5150";
+    secrets.push(wrong.into());
+    verify(verify_event(&session, json!(wrong))).await.unwrap(); // wrong answer
+    for fault in [
+        FaultKind::Throttle,
+        FaultKind::Reset,
+        FaultKind::Internal,
+        FaultKind::FailAfterCommit,
+    ] {
+        let (session, code) = backend.create_token(APP);
+        secrets.push(code.clone());
+        let operation = Some(Operation::DeleteToken);
+        backend.inject(Fault {
+            operation,
+            kind: fault,
+            count: 0,
+        });
+        let _ = verify(verify_event(&session, json!(code))).await;
+        backend.clear_faults();
+    }
+    let mut foreign = verify_event("s", json!("foreign-answer-777"));
+    foreign["request"]["clientMetadata"]["appId"] = json!("dOTHERAPP");
+    secrets.push("foreign-answer-777".into());
+    verify(foreign).await.unwrap();
+    let mut bad = verify_event("s", json!("x"));
+    bad["request"]["clientMetadata"] = json!({"appId": APP, "sessionId": [TEMP_PASSWORD]});
+    let _ = verify(bad).await;
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.len() >= 15,
+        "expected logs from every path, got {}:\n{text}",
+        lines.len()
+    );
+    for line in &lines {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(parsed["level"].is_string(), "{line}");
+    }
+    assert!(
+        text.contains("\"outcome\":\"accepted\"") && text.contains("\"outcome\":\"wrong_answer\"")
+    );
+    assert!(text.contains("malformed"), "malformed events are logged");
+    for secret in &secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret reached the logs:\n{text}"
+        );
+    }
+}

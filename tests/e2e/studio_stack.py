@@ -1,0 +1,297 @@
+"""A whole Amplify Studio login stack on one machine, from real parts.
+
+- ministack (pinned, from PyPI): a real Cognito API that runs CUSTOM_AUTH and CustomMessage
+  triggers by executing our `bootstrap` zips over the real Lambda Runtime API;
+- local-amplifybackend (this workspace): AmplifyBackend's token API over its real REST-JSON wire
+  format, reached by the real aws-sdk-amplifybackend client inside verify-auth-challenge;
+- boto3 (the AWS SDK for Python) playing the Amplify console and Studio.
+
+Everything binds 127.0.0.1, keeps its files under build/, and is stopped (process groups
+killed) when the `with` block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+REGION = "us-east-1"
+TRIGGERS = {
+    "DefineAuthChallenge": "define-auth-challenge",
+    "CreateAuthChallenge": "create-auth-challenge",
+    "VerifyAuthChallengeResponse": "verify-auth-challenge",
+    "CustomMessage": "custom-message",
+}
+CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what: str, ready, timeout: float = 60.0, process: subprocess.Popen | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
+        with contextlib.suppress(Exception):
+            if ready():
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
+
+
+def stop(process: subprocess.Popen | None, timeout: float = 10.0):
+    """Stop a process and everything it started (it leads its own process group)."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)
+
+
+def bootstrap_zip(binary: Path) -> bytes:
+    """A Lambda deployment package: the binary as an executable `bootstrap`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, binary.read_bytes())
+    return buffer.getvalue()
+
+
+@dataclass
+class StudioLoginStack:
+    app_id: str = "d1a2b3c4d5e6f7"
+    bin_dir: Path = ROOT / "target" / "release"
+    log_level: str = "INFO"
+    token_ttl: float = 300.0
+    say: callable = print
+    pool_id: str = ""
+    client_id: str = ""
+    backend_url: str = ""
+    ministack_url: str = ""
+    _processes: list = field(default_factory=list)
+
+    # ---------- lifecycle ----------
+    def __enter__(self) -> "StudioLoginStack":
+        try:
+            self._start_backend()
+            self._start_ministack()
+            self._deploy()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        for process in reversed(self._processes):
+            stop(process)
+
+    def survivors(self) -> list[int]:
+        """Live processes still in any group this stack started (bootstraps included)."""
+        groups = {process.pid for process in self._processes}
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                state, pgrp = fields[0], int(fields[2])
+                if pgrp in groups and state not in ("Z", "X"):
+                    alive.append(int(stat.parent.name))
+        return alive
+
+    def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+        log = open(BUILD / "logs" / f"{name}.log", "wb")
+        process = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._processes.append(process)
+        return process
+
+    def _start_backend(self):
+        (BUILD / "logs").mkdir(parents=True, exist_ok=True)
+        port_file = BUILD / "logs" / "local-amplifybackend.port"
+        port_file.unlink(missing_ok=True)
+        process = self._spawn(
+            "local-amplifybackend",
+            [str(self.bin_dir / "local-amplifybackend"), "--port", "0",
+             "--ttl", str(self.token_ttl), "--port-file", str(port_file)],
+            dict(os.environ),
+        )
+        wait_until("local AmplifyBackend", lambda: port_file.read_text().strip(), 20, process)
+        self.backend_url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        self.say(f"local AmplifyBackend listening on {self.backend_url}")
+
+    def _start_ministack(self):
+        port = free_port()
+        state = BUILD / "ministack"
+        (state / "tmp").mkdir(parents=True, exist_ok=True)
+        (state / "state").mkdir(parents=True, exist_ok=True)
+        env = {
+            key: value for key, value in os.environ.items()
+            # Keep the caller's AWS settings away from ministack and the functions it runs.
+            if not key.startswith("AWS_") and key not in ("ENDPOINT", "RUST_LOG")
+        }
+        env.update({
+            "GATEWAY_PORT": str(port),
+            "BIND_HOST": "127.0.0.1",
+            "IOT_MTLS_ENABLED": "0",
+            "SERVICES": "cognito-idp,lambda,logs,sts,iam,ses",
+            "TMPDIR": str(state / "tmp"),
+            "STATE_DIR": str(state / "state"),
+            "PERSIST_STATE": "0",
+            "LOG_LEVEL": "WARNING",
+        })
+        ministack = Path(os.environ.get("VIRTUAL_ENV", BUILD / "venv")) / "bin" / "ministack"
+        process = self._spawn("ministack", [str(ministack)], env)
+        self.ministack_url = f"http://127.0.0.1:{port}"
+        wait_until(
+            "ministack",
+            lambda: urllib.request.urlopen(f"{self.ministack_url}/_ministack/health", timeout=2).status == 200,
+            90, process,
+        )
+        self.say(f"ministack (Cognito, Lambda, SES) listening on {self.ministack_url}")
+
+    # ---------- clients ----------
+    def client(self, service: str):
+        return boto3.client(
+            service, endpoint_url=self.ministack_url, region_name=REGION,
+            config=Config(retries={"max_attempts": 1}, read_timeout=30), **CREDENTIALS,
+        )
+
+    def amplifybackend(self):
+        return boto3.client(
+            "amplifybackend", endpoint_url=self.backend_url, region_name=REGION,
+            config=Config(retries={"max_attempts": 1}), **CREDENTIALS,
+        )
+
+    # ---------- deployment ----------
+    def function_name(self, binary: str) -> str:
+        return f"amplify-login-{binary}-{self.app_id[:8]}"
+
+    def function_env(self, binary: str) -> dict:
+        env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": self.log_level}
+        if binary == "verify-auth-challenge":
+            env.update({"ENDPOINT": self.backend_url, "AMPLIFY_APP_ID": self.app_id})
+        return env
+
+    def _deploy(self):
+        lam, idp = self.client("lambda"), self.client("cognito-idp")
+        arns = {}
+        for trigger, binary in TRIGGERS.items():
+            arns[trigger] = lam.create_function(
+                FunctionName=self.function_name(binary),
+                Runtime="provided.al2023",
+                Handler="bootstrap",
+                Role="arn:aws:iam::000000000000:role/amplify-login-lambda",
+                Code={"ZipFile": bootstrap_zip(self.bin_dir / binary)},
+                Architectures=["x86_64"],
+                MemorySize=128,
+                Timeout=5,
+                Environment={"Variables": self.function_env(binary)},
+            )["FunctionArn"]
+            self.say(f"deployed {self.function_name(binary)} (provided.al2023, bootstrap)")
+        pool = idp.create_user_pool(
+            PoolName=f"amplify_backend_manager_{self.app_id}",
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            LambdaConfig=arns,
+        )["UserPool"]
+        self.pool_id = pool["Id"]
+        self.client_id = idp.create_user_pool_client(
+            UserPoolId=self.pool_id,
+            ClientName=f"amplify_backend_manager_{self.app_id}",
+            ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            GenerateSecret=False,
+        )["UserPoolClient"]["ClientId"]
+        self.say(f"user pool {pool['Name']} ({self.pool_id}) wired to the four triggers")
+
+    # ---------- what the console and Studio do ----------
+    def invite(self, email: str, metadata: dict) -> dict:
+        """Amplify Studio settings → Add team member: AdminCreateUser with the invite metadata."""
+        return self.client("cognito-idp").admin_create_user(
+            UserPoolId=self.pool_id, Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            DesiredDeliveryMediums=["EMAIL"], ClientMetadata=metadata,
+        )["User"]
+
+    def add_confirmed_user(self, email: str):
+        idp = self.client("cognito-idp")
+        idp.admin_create_user(
+            UserPoolId=self.pool_id, Username=email, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        )
+        idp.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=email, Password="Unused-Passw0rd!", Permanent=True,
+        )
+
+    def create_token(self, app_id: str | None = None) -> dict:
+        """The console's CreateToken: a one-time code under a session id."""
+        return self.amplifybackend().create_token(AppId=app_id or self.app_id)
+
+    def start_login(self, email: str) -> dict:
+        return self.client("cognito-idp").initiate_auth(
+            AuthFlow="CUSTOM_AUTH", ClientId=self.client_id, AuthParameters={"USERNAME": email},
+        )
+
+    def answer(self, email: str, session: str, code: str, metadata: dict | None) -> dict:
+        kwargs = {"ClientMetadata": metadata} if metadata is not None else {}
+        return self.client("cognito-idp").respond_to_auth_challenge(
+            ClientId=self.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=session,
+            ChallengeResponses={"USERNAME": email, "ANSWER": code}, **kwargs,
+        )
+
+    def login_metadata(self, token: dict) -> dict:
+        return {"appId": token["AppId"], "sessionId": token["SessionId"]}
+
+    def sent_emails(self) -> list[dict]:
+        with urllib.request.urlopen(f"{self.ministack_url}/_ministack/ses/messages", timeout=5) as r:
+            body = json.load(r)
+        return body.get("messages", body) if isinstance(body, dict) else body
+
+    def function_logs(self, binary: str) -> list[str]:
+        logs = self.client("logs")
+        group = f"/aws/lambda/{self.function_name(binary)}"
+        with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
+            events = logs.filter_log_events(logGroupName=group).get("events", [])
+            return [e["message"] for e in events]
+        return []
+
+    def backend_stats(self) -> dict:
+        with urllib.request.urlopen(f"{self.backend_url}/_local/stats", timeout=5) as r:
+            return json.load(r)
+
+    def backend_control(self, control: dict) -> dict:
+        request = urllib.request.Request(
+            f"{self.backend_url}/_local/control", data=json.dumps(control).encode(),
+            headers={"content-type": "application/json"}, method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return json.load(r)
