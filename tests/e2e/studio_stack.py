@@ -83,12 +83,26 @@ def bootstrap_zip(binary: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _node_placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.js", "// Studio's Node.js trigger, as created before migration.\n"
+                                     "exports.handler = async (event) => event;\n")
+    return buffer.getvalue()
+
+
+NODE_PLACEHOLDER_ZIP = _node_placeholder_zip()
+
+
 @dataclass
 class StudioLoginStack:
     app_id: str = "d1a2b3c4d5e6f7"
     bin_dir: Path = ROOT / "target" / "release"
     log_level: str = "INFO"
     token_ttl: float = 300.0
+    # "rust": our bootstraps; "node": Studio's original shape (nodejs20.x placeholders), for migration.
+    functions: str = "rust"
+    short_code: str = ""
     say: callable = print
     pool_id: str = ""
     client_id: str = ""
@@ -194,9 +208,18 @@ class StudioLoginStack:
 
     # ---------- deployment ----------
     def function_name(self, binary: str) -> str:
-        return f"amplify-login-{binary}-{self.app_id[:8]}"
+        return f"amplify-login-{binary}-{self.short_code or self.app_id[:8]}"
+
+    def _code(self, binary: str) -> dict:
+        if self.functions == "node":
+            return {"Runtime": "nodejs20.x", "Handler": "index.handler", "MemorySize": 256, "Timeout": 15,
+                    "Code": {"ZipFile": NODE_PLACEHOLDER_ZIP}}
+        return {"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 128, "Timeout": 5,
+                "Code": {"ZipFile": bootstrap_zip(self.bin_dir / binary)}}
 
     def function_env(self, binary: str) -> dict:
+        if self.functions == "node":  # the original's only setting
+            return {"ENDPOINT": self.backend_url} if binary == "verify-auth-challenge" else {}
         env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": self.log_level}
         if binary == "verify-auth-challenge":
             env.update({"ENDPOINT": self.backend_url, "AMPLIFY_APP_ID": self.app_id})
@@ -208,16 +231,12 @@ class StudioLoginStack:
         for trigger, binary in TRIGGERS.items():
             arns[trigger] = lam.create_function(
                 FunctionName=self.function_name(binary),
-                Runtime="provided.al2023",
-                Handler="bootstrap",
                 Role="arn:aws:iam::000000000000:role/amplify-login-lambda",
-                Code={"ZipFile": bootstrap_zip(self.bin_dir / binary)},
                 Architectures=["x86_64"],
-                MemorySize=128,
-                Timeout=5,
                 Environment={"Variables": self.function_env(binary)},
+                **self._code(binary),
             )["FunctionArn"]
-            self.say(f"deployed {self.function_name(binary)} (provided.al2023, bootstrap)")
+            self.say(f"deployed {self.function_name(binary)} ({self._code(binary)['Runtime']})")
         pool = idp.create_user_pool(
             PoolName=f"amplify_backend_manager_{self.app_id}",
             UsernameAttributes=["email"],
