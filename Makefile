@@ -1,46 +1,95 @@
 # Two commands for a newcomer: `make demo` (set up + a whole local Studio login) and `make test`.
 SHELL := /bin/bash
+FUNCTIONS := define-auth-challenge create-auth-challenge verify-auth-challenge custom-message
+BIN_FLAGS := $(foreach f,$(FUNCTIONS),--bin $(f))
+
 VENV := build/venv
 PY := $(VENV)/bin/python
-HOST_BINS := target/release/define-auth-challenge target/release/create-auth-challenge \
-             target/release/verify-auth-challenge target/release/custom-message \
-             target/release/local-amplifybackend
+# cargo-lambda, zig (cross-linking) and cfn-lint live here; zig is found through the first
+# python3 on PATH, so this venv's bin goes first whenever cargo lambda runs.
+TOOLS := build/venv-tools
+# SAM CLI pins botocore differently from ministack: its own venv.
+SAM_VENV := build/venv-sam
+WITH_TOOLS := PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH"
 
-.PHONY: demo test unit e2e lint fmt build host-release venv clean
+# x86_64 functions for local runs (ministack executes bootstraps on this host); the same flags
+# as `sam build` uses for Architecture=x86_64, so both share one cargo cache.
+X86_DIR := build/lambda/x86_64
+ARM_DIR := build/lambda/arm64
+LOCAL_BACKEND := target/release/local-amplifybackend
+
+.PHONY: demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
+        migrate rollback venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
-demo: venv host-release
+demo: venv functions-x86_64 local-backend
 	$(PY) tests/e2e/demo.py
 
-## test: unit + integration tests, then the end-to-end suite through ministack
+## test: unit + integration tests, then the end-to-end suites through ministack
 test: unit e2e
 
 unit:
 	cargo test --workspace --all-targets
 
-e2e: venv host-release
+e2e: venv functions-x86_64 local-backend
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
-## lint: formatting and clippy, warnings are errors
-lint:
+## lint: formatting, clippy (warnings are errors), and the SAM template
+lint: template-lint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+template-lint: tools sam-venv
+	$(TOOLS)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
 
 fmt:
 	cargo fmt --all
 
-## build: release binaries of the four triggers (and the local AmplifyBackend)
-build: host-release
-	@ls -l $(HOST_BINS)
+## build: arm64 release artifacts, build/lambda/arm64/<function>/bootstrap.zip, with sizes
+build: tools
+	$(WITH_TOOLS) cargo lambda build --release --arm64 $(BIN_FLAGS) --output-format zip --lambda-dir $(ARM_DIR)
+	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
-host-release:
-	cargo build --release --bins
+functions-x86_64: tools
+	$(WITH_TOOLS) cargo lambda build --release --x86-64 $(BIN_FLAGS) --output-format zip --lambda-dir $(X86_DIR)
+
+local-backend:
+	cargo build --release -p local-amplifybackend
+
+sizes:
+	@for f in $(FUNCTIONS); do \
+	  z=$(DIR)/$$f/bootstrap.zip; s=$$(stat -c %s $$z); \
+	  printf '%-24s %9d bytes %s\n' $$f $$s "$$( [ $$s -le 4000000 ] && echo '(<= 4 MB)' || echo '(OVER 4 MB)')"; \
+	  [ $$s -le 4000000 ]; \
+	done
+
+## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place
+migrate: tools venv
+	@test -n "$(APP_ID)" -a -n "$(SHORT_CODE)" || { echo "usage: make migrate APP_ID=... SHORT_CODE=... [YES=1]"; exit 2; }
+	$(PY) deploy/migrate.py migrate --app-id $(APP_ID) --short-code $(SHORT_CODE) \
+	  --artifacts $(ARM_DIR) --architecture arm64 $(if $(YES),--yes)
+
+rollback: venv
+	@test -n "$(APP_ID)" -a -n "$(SHORT_CODE)" || { echo "usage: make rollback APP_ID=... SHORT_CODE=... [YES=1]"; exit 2; }
+	$(PY) deploy/migrate.py rollback --app-id $(APP_ID) --short-code $(SHORT_CODE) $(if $(YES),--yes)
 
 venv: $(VENV)/.installed
-
 $(VENV)/.installed: tests/e2e/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+	touch $@
+
+tools: $(TOOLS)/.installed
+$(TOOLS)/.installed: deploy/requirements-tools.txt
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r deploy/requirements-tools.txt
+	touch $@
+
+sam-venv: $(SAM_VENV)/.installed
+$(SAM_VENV)/.installed: deploy/requirements-sam.txt
+	python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/requirements-sam.txt
 	touch $@
 
 clean:

@@ -72,17 +72,6 @@ def stop(process: subprocess.Popen | None, timeout: float = 10.0):
         process.wait(timeout)
 
 
-def bootstrap_zip(binary: Path) -> bytes:
-    """A Lambda deployment package: the binary as an executable `bootstrap`."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = 0o755 << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, binary.read_bytes())
-    return buffer.getvalue()
-
-
 def _node_placeholder_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -97,7 +86,9 @@ NODE_PLACEHOLDER_ZIP = _node_placeholder_zip()
 @dataclass
 class StudioLoginStack:
     app_id: str = "d1a2b3c4d5e6f7"
-    bin_dir: Path = ROOT / "target" / "release"
+    # cargo lambda build --release --x86-64 --output-format zip --lambda-dir build/lambda/x86_64
+    artifacts: Path = BUILD / "lambda" / "x86_64"
+    backend_bin: Path = ROOT / "target" / "release" / "local-amplifybackend"
     log_level: str = "INFO"
     token_ttl: float = 300.0
     # "rust": our bootstraps; "node": Studio's original shape (nodejs20.x placeholders), for migration.
@@ -155,7 +146,7 @@ class StudioLoginStack:
         port_file.unlink(missing_ok=True)
         process = self._spawn(
             "local-amplifybackend",
-            [str(self.bin_dir / "local-amplifybackend"), "--port", "0",
+            [str(self.backend_bin), "--port", "0",
              "--ttl", str(self.token_ttl), "--port-file", str(port_file)],
             dict(os.environ),
         )
@@ -210,12 +201,15 @@ class StudioLoginStack:
     def function_name(self, binary: str) -> str:
         return f"amplify-login-{binary}-{self.short_code or self.app_id[:8]}"
 
+    def function_zip(self, binary: str) -> bytes:
+        return (self.artifacts / binary / "bootstrap.zip").read_bytes()
+
     def _code(self, binary: str) -> dict:
         if self.functions == "node":
             return {"Runtime": "nodejs20.x", "Handler": "index.handler", "MemorySize": 256, "Timeout": 15,
                     "Code": {"ZipFile": NODE_PLACEHOLDER_ZIP}}
         return {"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 128, "Timeout": 5,
-                "Code": {"ZipFile": bootstrap_zip(self.bin_dir / binary)}}
+                "Code": {"ZipFile": self.function_zip(binary)}}
 
     def function_env(self, binary: str) -> dict:
         if self.functions == "node":  # the original's only setting

@@ -1,17 +1,20 @@
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_amplifybackend::config::retry::RetryConfig;
+use aws_sdk_amplifybackend::config::timeout::TimeoutConfig;
+use aws_sdk_amplifybackend::config::{
+    BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig,
+};
 use aws_sdk_amplifybackend::error::{DisplayErrorContext, SdkError};
 use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
 use aws_sdk_amplifybackend::operation::get_token::GetTokenError;
 use aws_sdk_amplifybackend::Client;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 use crate::{Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable};
 
-/// The original function's endpoint override; the SDK's own `AWS_ENDPOINT_URL_AMPLIFYBACKEND`
-/// and `AWS_ENDPOINT_URL` also work. `ENDPOINT` wins when both are set.
+/// The original function's endpoint override. Precedence: `ENDPOINT`, then the AWS SDKs'
+/// `AWS_ENDPOINT_URL_AMPLIFYBACKEND`, then `AWS_ENDPOINT_URL`, then the regional endpoint.
 pub const ENDPOINT_ENV: &str = "ENDPOINT";
 
 /// Attempts per call (first try + 2 retries) for throttling, 5xx, timeouts and dropped connections.
@@ -37,24 +40,86 @@ pub fn timeout_config() -> TimeoutConfig {
         .build()
 }
 
-/// Builds the AmplifyBackend client once, at init. No network I/O happens here: region and
-/// credentials come from the Lambda environment, and the connection opens on first use.
-pub async fn client_from_env() -> Client {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let endpoint = std::env::var(ENDPOINT_ENV).ok();
-    client_from_config(&sdk_config, endpoint.as_deref())
+/// Where and as whom to call AmplifyBackend.
+#[derive(Clone, Debug)]
+pub struct BackendSettings {
+    pub region: String,
+    /// `None` leaves the client without credentials: every call then fails closed.
+    pub credentials: Option<Credentials>,
+    pub endpoint: Option<String>,
 }
 
-/// The client with this crate's retry and timeout policy; `endpoint` (if non-blank) overrides
-/// whatever endpoint the shared config resolved.
-pub fn client_from_config(sdk_config: &SdkConfig, endpoint: Option<&str>) -> Client {
-    let mut config = aws_sdk_amplifybackend::config::Builder::from(sdk_config)
+impl BackendSettings {
+    /// What the Lambda environment provides: `AWS_REGION` and the execution role's
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into());
+        let credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+            (Some(key), Some(secret)) => Some(Credentials::new(
+                key,
+                secret,
+                var("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            )),
+            _ => None,
+        };
+        let sdk_endpoints_ignored = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let endpoint = var(ENDPOINT_ENV).or_else(|| {
+            (!sdk_endpoints_ignored)
+                .then(|| var("AWS_ENDPOINT_URL_AMPLIFYBACKEND").or_else(|| var("AWS_ENDPOINT_URL")))
+                .flatten()
+        });
+        Self {
+            region,
+            credentials,
+            endpoint,
+        }
+    }
+}
+
+/// The client with this crate's retry, timeout and TLS choices. Building it does no I/O: the
+/// connection (and the CA store) is set up on first use and then reused across invocations.
+pub fn client(settings: &BackendSettings) -> Client {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut config = aws_sdk_amplifybackend::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(settings.region.clone()))
+        .http_client(https)
         .retry_config(retry_config())
-        .timeout_config(timeout_config());
-    if let Some(endpoint) = endpoint.filter(|e| !e.trim().is_empty()) {
+        .timeout_config(timeout_config())
+        // Our own timeouts bound every call; small JSON bodies need no stall detection.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    if let Some(credentials) = &settings.credentials {
+        config = config.credentials_provider(credentials.clone());
+    }
+    if let Some(endpoint) = &settings.endpoint {
         config = config.endpoint_url(endpoint);
     }
     Client::from_conf(config.build())
+}
+
+/// [`client`] for [`BackendSettings::from_env`], logging what it found (never a key).
+pub fn client_from_env() -> Client {
+    let settings = BackendSettings::from_env();
+    if settings.credentials.is_none() {
+        tracing::warn!("no AWS credentials in the environment: every verify will fail closed");
+    }
+    tracing::info!(
+        region = settings.region,
+        endpoint = settings.endpoint.as_deref(),
+        "AmplifyBackend client ready"
+    );
+    client(&settings)
 }
 
 /// The real [`TokenStore`]: AmplifyBackend GetToken / DeleteToken through the AWS SDK.
@@ -288,6 +353,60 @@ mod tests {
             .await
             .expect_err("fails closed");
         assert_eq!(err.operation, "DeleteToken");
+    }
+
+    #[test]
+    fn settings_follow_the_lambda_environment_and_endpoint_precedence() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let lambda = BackendSettings::from_lookup(env(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET"),
+            ("AWS_SESSION_TOKEN", "TOKEN"),
+        ]));
+        assert_eq!(lambda.region, "eu-west-1");
+        assert_eq!(lambda.endpoint, None);
+        let credentials = lambda.credentials.expect("credentials");
+        assert_eq!(credentials.session_token(), Some("TOKEN"));
+        assert!(
+            !format!("{credentials:?}").contains("SECRET"),
+            "credentials Debug is redacted"
+        );
+
+        let all = &[
+            ("ENDPOINT", "http://a"),
+            ("AWS_ENDPOINT_URL_AMPLIFYBACKEND", "http://b"),
+            ("AWS_ENDPOINT_URL", "http://c"),
+        ];
+        assert_eq!(
+            BackendSettings::from_lookup(env(all)).endpoint.as_deref(),
+            Some("http://a")
+        );
+        assert_eq!(
+            BackendSettings::from_lookup(env(&all[1..]))
+                .endpoint
+                .as_deref(),
+            Some("http://b")
+        );
+        assert_eq!(
+            BackendSettings::from_lookup(env(&all[2..]))
+                .endpoint
+                .as_deref(),
+            Some("http://c")
+        );
+        let ignored = &[
+            ("AWS_ENDPOINT_URL", "http://c"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ];
+        assert_eq!(BackendSettings::from_lookup(env(ignored)).endpoint, None);
+        assert!(BackendSettings::from_lookup(env(&[])).credentials.is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod secret;
 mod verify;
 
 pub use backend::{
-    client_from_config, client_from_env, retry_config, timeout_config, AmplifyBackendStore,
+    client, client_from_env, retry_config, timeout_config, AmplifyBackendStore, BackendSettings,
     ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use secret::ChallengeCode;

@@ -27,7 +27,7 @@ async fn endpoint_overrides_from_the_environment() {
     std::env::remove_var("ENDPOINT");
 
     let (session, _code) = sdk_backend.create_token("app1");
-    let store = AmplifyBackendStore::new(client_from_env().await);
+    let store = AmplifyBackendStore::new(client_from_env());
     assert!(matches!(
         store.get_token("app1", &session).await,
         Ok(Fetched::Token(_))
@@ -36,7 +36,7 @@ async fn endpoint_overrides_from_the_environment() {
 
     std::env::set_var("ENDPOINT", format!("http://{original_address}"));
     let (session, _code) = original_backend.create_token("app1");
-    let store = AmplifyBackendStore::new(client_from_env().await);
+    let store = AmplifyBackendStore::new(client_from_env());
     assert!(matches!(
         store.get_token("app1", &session).await,
         Ok(Fetched::Token(_))

@@ -16,9 +16,6 @@ async fn main() -> Result<(), Error> {
         ),
     }
     // Built once: every warm invocation reuses the client and its connection pool.
-    let verifier = Verifier::new(
-        AmplifyBackendStore::new(client_from_env().await),
-        pool_app_id,
-    );
+    let verifier = Verifier::new(AmplifyBackendStore::new(client_from_env()), pool_app_id);
     run(service_fn(|event| function_handler(&verifier, event))).await
 }

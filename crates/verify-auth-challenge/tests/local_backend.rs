@@ -4,11 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region};
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Backend, Fault, FaultKind, Operation};
 use serde_json::{json, Value};
-use studio_login::{client_from_config, AmplifyBackendStore, Verifier};
+use studio_login::{client, AmplifyBackendStore, Verifier};
+
+mod common;
+use common::local_settings;
 use verify_auth_challenge::function_handler;
 
 const APP: &str = "d1a2b3c4d5e6f7";
@@ -21,18 +23,7 @@ async fn backend() -> (String, Arc<Backend>) {
 }
 
 async fn verifier(endpoint: &str) -> Verifier<AmplifyBackendStore> {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_amplifybackend::config::Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
-    let client = client_from_config(&sdk_config, Some(endpoint));
+    let client = client(&local_settings(endpoint));
     Verifier::new(AmplifyBackendStore::new(client), Some(APP.to_string()))
 }
 

@@ -6,11 +6,13 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Fault, FaultKind, Operation};
 use serde_json::{json, Value};
-use studio_login::{client_from_config, AmplifyBackendStore, Verifier};
+use studio_login::{client, AmplifyBackendStore, Verifier};
+
+mod common;
+use common::local_settings;
 
 const APP: &str = "d1a2b3c4d5e6f7";
 const TEMP_PASSWORD: &str = "Tmp#Pa55-wOrd!x9";
@@ -106,18 +108,7 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
         .await
         .unwrap();
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_amplifybackend::config::Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
-    let client = client_from_config(&sdk_config, Some(&format!("http://{address}")));
+    let client = client(&local_settings(&format!("http://{address}")));
     let verifier = Verifier::new(AmplifyBackendStore::new(client), Some(APP.into()));
     let verify = |event: Value| verify_auth_challenge::function_handler(&verifier, lambda(event));
 
