@@ -31,7 +31,7 @@ test: unit e2e
 unit:
 	cargo test --workspace --all-targets
 
-e2e: venv functions-x86_64 local-backend
+e2e: venv tools sam-venv functions-x86_64 local-backend
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 ## lint: formatting, clippy (warnings are errors), and the SAM template

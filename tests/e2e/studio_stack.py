@@ -91,8 +91,10 @@ class StudioLoginStack:
     backend_bin: Path = ROOT / "target" / "release" / "local-amplifybackend"
     log_level: str = "INFO"
     token_ttl: float = 300.0
-    # "rust": our bootstraps; "node": Studio's original shape (nodejs20.x placeholders), for migration.
+    # "rust": our bootstraps; "node": Studio's original shape (nodejs20.x placeholders), for
+    # migration; "none": nothing deployed (a CloudFormation/SAM deploy does it).
     functions: str = "rust"
+    extra_services: str = ""
     short_code: str = ""
     say: callable = print
     pool_id: str = ""
@@ -106,7 +108,8 @@ class StudioLoginStack:
         try:
             self._start_backend()
             self._start_ministack()
-            self._deploy()
+            if self.functions != "none":
+                self._deploy()
         except BaseException:
             self.close()
             raise
@@ -168,7 +171,7 @@ class StudioLoginStack:
             "GATEWAY_PORT": str(port),
             "BIND_HOST": "127.0.0.1",
             "IOT_MTLS_ENABLED": "0",
-            "SERVICES": "cognito-idp,lambda,logs,sts,iam,ses",
+            "SERVICES": "cognito-idp,lambda,logs,sts,iam,ses" + (f",{self.extra_services}" if self.extra_services else ""),
             "TMPDIR": str(state / "tmp"),
             "STATE_DIR": str(state / "state"),
             "PERSIST_STATE": "0",

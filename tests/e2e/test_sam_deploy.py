@@ -1,0 +1,82 @@
+"""The SAM template, deployed: `sam build` + `sam deploy` into ministack's CloudFormation (which
+applies the SAM transform), then a whole login and an invitation through the deployed stack.
+ministack runs bootstraps on this host, so this deploys Architecture=x86_64."""
+
+import os
+import subprocess
+
+import pytest
+
+from studio_stack import BUILD, ROOT, StudioLoginStack
+
+APP_ID = "dsamdeploy0001"
+STACK_NAME = "amplify-studio-login"
+SAM = BUILD / "venv-sam" / "bin" / "sam"
+TOOLS_BIN = BUILD / "venv-tools" / "bin"
+
+
+def sam(stack, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        PATH=f"{TOOLS_BIN}:{env['PATH']}", SAM_CLI_TELEMETRY="0", AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=stack.ministack_url,
+    )
+    result = subprocess.run([str(SAM), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    print(result.stdout[-3000:], result.stderr[-3000:])
+    return result
+
+
+@pytest.fixture(scope="module")
+def deployed():
+    with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3",
+                          say=lambda _: None) as stack:
+        built = sam(stack, "build", "--build-dir", str(BUILD / "sam-x86_64"),
+                    "--parameter-overrides", f"AppId={APP_ID} Architecture=x86_64")
+        assert built.returncode == 0, built.stderr
+        stack.client("s3").create_bucket(Bucket="sam-artifacts")
+        deploy = sam(stack, "deploy", "--template-file", str(BUILD / "sam-x86_64" / "template.yaml"),
+                     "--stack-name", STACK_NAME, "--s3-bucket", "sam-artifacts", "--capabilities", "CAPABILITY_IAM",
+                     "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--region", "us-east-1",
+                     "--parameter-overrides",
+                     f"AppId={APP_ID} ShortCode=samtest Architecture=x86_64 AmplifyBackendEndpoint={stack.backend_url}")
+        assert deploy.returncode == 0, deploy.stderr
+        described = stack.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        stack.pool_id, stack.client_id = outputs["UserPoolId"], outputs["UserPoolClientId"]
+        stack.short_code = "samtest"
+        yield stack, described, outputs
+    assert stack.survivors() == []
+
+
+def test_stack_is_complete_and_shaped_like_studio(deployed):
+    stack, described, outputs = deployed
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    pool = stack.client("cognito-idp").describe_user_pool(UserPoolId=stack.pool_id)["UserPool"]
+    assert pool["Name"] == f"amplify_backend_manager_{APP_ID}"
+    assert set(pool["LambdaConfig"]) >= {"DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse", "CustomMessage"}
+    lam = stack.client("lambda")
+    for binary in ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]:
+        config = lam.get_function(FunctionName=f"amplify-login-{binary}-samtest")["Configuration"]
+        assert (config["Runtime"], config["Handler"], config["MemorySize"], config["Timeout"]) == ("provided.al2023", "bootstrap", 128, 5)
+    verify_env = lam.get_function(FunctionName="amplify-login-verify-auth-challenge-samtest")["Configuration"]["Environment"]["Variables"]
+    assert verify_env["AMPLIFY_APP_ID"] == APP_ID
+
+
+def test_login_and_invite_through_the_deployed_stack(deployed):
+    stack, _, _ = deployed
+    email = "admin@example.com"
+    stack.add_confirmed_user(email)
+    token = stack.create_token()
+    started = stack.start_login(email)
+    assert started["ChallengeName"] == "CUSTOM_CHALLENGE"
+    result = stack.answer(email, started["Session"], token["ChallengeCode"], stack.login_metadata(token))
+    assert "AuthenticationResult" in result
+    wrong_app = stack.create_token(app_id="dsomeotherapp")
+    started = stack.start_login(email)
+    refused = stack.answer(email, started["Session"], wrong_app["ChallengeCode"], stack.login_metadata(wrong_app))
+    assert "AuthenticationResult" not in refused
+
+    stack.invite("teammate@example.com", {"appId": APP_ID, "appName": "SamApp", "region": "eu-west-1", "environment": "main"})
+    bodies = [m["BodyHtml"] for a in stack.sent_emails().values() for m in a if "teammate@example.com" in m["To"]]
+    assert bodies and "SamApp (dsamdeploy0001)" in bodies[0]
+    assert "https://eu-west-1.admin.amplifyapp.com/admin/login?appId=dsamdeploy0001&amp;backendEnvironmentName=main" in bodies[0]
