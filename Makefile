@@ -18,7 +18,11 @@ X86_DIR := build/lambda/x86_64
 ARM_DIR := build/lambda/arm64
 LOCAL_BACKEND := target/release/local-amplifybackend
 
-.PHONY: demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
+NODE_DIR := build/node-original
+SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
+
+.PHONY: bench bench-smoke node-original \
+        demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
@@ -52,7 +56,7 @@ build: tools
 	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
 functions-x86_64: tools
-	$(WITH_TOOLS) cargo lambda build --release --x86-64 $(BIN_FLAGS) --output-format zip --lambda-dir $(X86_DIR)
+	$(WITH_TOOLS) cargo lambda build --release --x86-64 $(BIN_FLAGS) --output-format binary --lambda-dir $(X86_DIR)
 
 local-backend:
 	cargo build --release -p local-amplifybackend
@@ -63,6 +67,25 @@ sizes:
 	  printf '%-24s %9d bytes %s\n' $$f $$s "$$( [ $$s -le 4000000 ] && echo '(<= 4 MB)' || echo '(OVER 4 MB)')"; \
 	  [ $$s -le 4000000 ]; \
 	done
+
+## bench: Rust vs the Node original under a loopback Runtime API; writes build/bench.md
+bench: functions-x86_64 node-original
+	cargo build --release -p lambda-bench
+	target/release/lambda-bench --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --events 1000 --runs 5 --markdown build/bench.md
+
+## bench-smoke: a few events per function, fails on any wrong answer (CI)
+bench-smoke: functions-x86_64 node-original
+	cargo build --release -p lambda-bench
+	target/release/lambda-bench --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --events 30 --runs 1
+
+node-original: $(NODE_DIR)/.installed
+$(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-bench/node/package.json
+	@test -n "$(SEED)" || { echo "../shared/seeds/000_*.txt (the page with the original handler) is missing"; exit 2; }
+	mkdir -p $(NODE_DIR)
+	cp crates/lambda-bench/node/bootstrap.js crates/lambda-bench/node/package.json $(NODE_DIR)/
+	python3 crates/lambda-bench/node/extract_handler.py $(SEED) > $(NODE_DIR)/index.js
+	cd $(NODE_DIR) && npm install --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place
 migrate: tools venv

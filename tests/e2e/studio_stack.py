@@ -72,6 +72,17 @@ def stop(process: subprocess.Popen | None, timeout: float = 10.0):
         process.wait(timeout)
 
 
+def bootstrap_zip(binary: Path) -> bytes:
+    """A Lambda deployment package: the binary as an executable `bootstrap`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, binary.read_bytes())
+    return buffer.getvalue()
+
+
 def _node_placeholder_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -86,7 +97,7 @@ NODE_PLACEHOLDER_ZIP = _node_placeholder_zip()
 @dataclass
 class StudioLoginStack:
     app_id: str = "d1a2b3c4d5e6f7"
-    # cargo lambda build --release --x86-64 --output-format zip --lambda-dir build/lambda/x86_64
+    # cargo lambda build --release --x86-64 --output-format binary --lambda-dir build/lambda/x86_64
     artifacts: Path = BUILD / "lambda" / "x86_64"
     backend_bin: Path = ROOT / "target" / "release" / "local-amplifybackend"
     log_level: str = "INFO"
@@ -205,7 +216,7 @@ class StudioLoginStack:
         return f"amplify-login-{binary}-{self.short_code or self.app_id[:8]}"
 
     def function_zip(self, binary: str) -> bytes:
-        return (self.artifacts / binary / "bootstrap.zip").read_bytes()
+        return bootstrap_zip(self.artifacts / binary / "bootstrap")
 
     def _code(self, binary: str) -> dict:
         if self.functions == "node":
