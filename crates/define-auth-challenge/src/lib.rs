@@ -102,7 +102,7 @@ mod tests {
 
     fn entry(name: &str, result: bool) -> Option<ChallengeResult> {
         let mut entry = ChallengeResult::default();
-        entry.challenge_name = Some(name.to_string());
+        entry.challenge_name = (!name.is_empty()).then(|| name.to_string());
         entry.challenge_result = result;
         Some(entry)
     }
@@ -187,6 +187,55 @@ mod tests {
         let ask = response_for(Decision::AskForCode);
         assert!(!ask.issue_tokens && !ask.fail_authentication);
         assert_eq!(ask.challenge_name.as_deref(), Some(CUSTOM_CHALLENGE));
+    }
+
+    /// Every history up to 5 entries over every kind of entry Cognito (or a broken caller) can
+    /// send: 6^0 + … + 6^5 = 9,331 histories, each with and without `userNotFound`, checked
+    /// against the rules restated independently.
+    #[test]
+    fn every_history_up_to_length_five_follows_the_rules() {
+        let kinds: [Option<(&str, bool)>; 6] = [
+            None,
+            Some((CUSTOM_CHALLENGE, true)),
+            Some((CUSTOM_CHALLENGE, false)),
+            Some(("SRP_A", true)),
+            Some(("PASSWORD_VERIFIER", false)),
+            Some(("", true)),
+        ];
+        let mut histories: Vec<Vec<usize>> = vec![vec![]];
+        let mut frontier = histories.clone();
+        for _ in 0..5 {
+            frontier = frontier
+                .iter()
+                .flat_map(|h| (0..kinds.len()).map(move |k| [h.clone(), vec![k]].concat()))
+                .collect();
+            histories.extend(frontier.iter().cloned());
+        }
+        assert_eq!(histories.len(), 9331);
+        for history in &histories {
+            let session: Vec<Option<ChallengeResult>> =
+                history.iter().map(|&k| kinds[k].and_then(|(name, ok)| entry(name, ok))).collect();
+            let all_custom = history.iter().all(|&k| matches!(kinds[k], Some((CUSTOM_CHALLENGE, _))));
+            let last_ok = history.last().is_some_and(|&k| kinds[k].is_some_and(|(_, ok)| ok));
+            let expected = if history.iter().any(|&k| kinds[k].is_none()) {
+                Decision::Fail(FailReason::UnreadableSession)
+            } else if !all_custom {
+                Decision::Fail(FailReason::OtherChallenge)
+            } else if history.len() >= 3 && !last_ok {
+                Decision::Fail(FailReason::TooManyAttempts)
+            } else if last_ok {
+                Decision::IssueTokens
+            } else {
+                Decision::AskForCode
+            };
+            assert_eq!(decide(&session, false), expected, "{history:?}");
+            assert_eq!(decide(&session, true), Decision::Fail(FailReason::UserNotFound));
+            // The security property: tokens only right after a correct code, never past 3 wrong.
+            if decide(&session, false) == Decision::IssueTokens {
+                assert!(last_ok && all_custom);
+                assert!(history.iter().filter(|&&k| kinds[k] == Some((CUSTOM_CHALLENGE, false))).count() < history.len());
+            }
+        }
     }
 
     fn fixture(name: &str) -> Value {
