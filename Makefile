@@ -21,7 +21,7 @@ LOCAL_BACKEND := target/release/local-amplifybackend
 NODE_DIR := build/node-original
 SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
-.PHONY: bench bench-smoke node-original \
+.PHONY: bench bench-smoke race node-original \
         demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback venv tools sam-venv clean
 
@@ -77,6 +77,12 @@ bench: functions-x86_64 node-original
 bench-smoke: functions-x86_64 node-original
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --events 30 --runs 1
+
+## race: 1,000 rounds of 2 and of 10 concurrent verifies of one correct code (real binaries)
+race: functions-x86_64
+	cargo build --release -p lambda-bench
+	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x2
+	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x10
 
 node-original: $(NODE_DIR)/.installed
 $(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-bench/node/package.json

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use custom_message::{invite_email, Invite, CODE_PLACEHOLDER, USERNAME_PLACEHOLDER};
 use proptest::prelude::*;
 
-const OUR_TAGS: &[&str] = &["html", "/html", "body", "/body", "p", "/p", "b", "/b", "br", "/a"];
+const OUR_TAGS: &[&str] = &[
+    "html", "/html", "body", "/body", "p", "/p", "b", "/b", "br", "/a",
+];
 
 /// Every `<...>` is one of our tags or `a href="…"` with a quote-free value.
 fn markup_is_ours(html: &str) -> Result<(), String> {

@@ -213,10 +213,16 @@ mod tests {
         }
         assert_eq!(histories.len(), 9331);
         for history in &histories {
-            let session: Vec<Option<ChallengeResult>> =
-                history.iter().map(|&k| kinds[k].and_then(|(name, ok)| entry(name, ok))).collect();
-            let all_custom = history.iter().all(|&k| matches!(kinds[k], Some((CUSTOM_CHALLENGE, _))));
-            let last_ok = history.last().is_some_and(|&k| kinds[k].is_some_and(|(_, ok)| ok));
+            let session: Vec<Option<ChallengeResult>> = history
+                .iter()
+                .map(|&k| kinds[k].and_then(|(name, ok)| entry(name, ok)))
+                .collect();
+            let all_custom = history
+                .iter()
+                .all(|&k| matches!(kinds[k], Some((CUSTOM_CHALLENGE, _))));
+            let last_ok = history
+                .last()
+                .is_some_and(|&k| kinds[k].is_some_and(|(_, ok)| ok));
             let expected = if history.iter().any(|&k| kinds[k].is_none()) {
                 Decision::Fail(FailReason::UnreadableSession)
             } else if !all_custom {
@@ -229,11 +235,20 @@ mod tests {
                 Decision::AskForCode
             };
             assert_eq!(decide(&session, false), expected, "{history:?}");
-            assert_eq!(decide(&session, true), Decision::Fail(FailReason::UserNotFound));
+            assert_eq!(
+                decide(&session, true),
+                Decision::Fail(FailReason::UserNotFound)
+            );
             // The security property: tokens only right after a correct code, never past 3 wrong.
             if decide(&session, false) == Decision::IssueTokens {
                 assert!(last_ok && all_custom);
-                assert!(history.iter().filter(|&&k| kinds[k] == Some((CUSTOM_CHALLENGE, false))).count() < history.len());
+                assert!(
+                    history
+                        .iter()
+                        .filter(|&&k| kinds[k] == Some((CUSTOM_CHALLENGE, false)))
+                        .count()
+                        < history.len()
+                );
             }
         }
     }

@@ -2,6 +2,7 @@
 //! AmplifyBackend (in this process), measured the way Lambda bills it. Every answer is checked.
 //!
 //! lambda-bench [--bin-dir DIR (holding <function>/bootstrap)] [--node-dir DIR] [--events N] [--runs R] [--markdown FILE]
+//! lambda-bench --race ROUNDSxRACERS   (replay race through the real verify binary)
 
 mod runtime_api;
 
@@ -318,7 +319,78 @@ fn row(label: &str, m: &Measure) -> String {
     )
 }
 
+/// Replay race: `racers` verify processes get the same correct code at the same moment, for
+/// `rounds` rounds. Exactly one may accept per round. Returns a histogram of accepts per round.
+async fn race(
+    bin_dir: &Path,
+    rounds: usize,
+    racers: usize,
+    backend: &Arc<Backend>,
+    endpoint: &str,
+) -> Result<Vec<usize>, String> {
+    let mut apis = Vec::new();
+    let mut children = Vec::new();
+    for _ in 0..racers {
+        let api = runtime_api::start().await.map_err(|e| e.to_string())?;
+        let child =
+            tokio::process::Command::new(bin_dir.join("verify-auth-challenge").join("bootstrap"))
+                .env_clear()
+                .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
+                .env("AWS_LAMBDA_FUNCTION_NAME", "verify-auth-challenge")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+                .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
+                .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
+                .env("ENDPOINT", endpoint)
+                .env("AMPLIFY_APP_ID", APP_ID)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| e.to_string())?;
+        children.push(child);
+        apis.push(api);
+    }
+    let mut histogram = vec![0usize; racers + 1];
+    for round in 0..rounds {
+        let (session, code) = backend.create_token(APP_ID);
+        let mut event = fixture("verify-ministack.json");
+        event["request"]["clientMetadata"] = json!({"appId": APP_ID, "sessionId": session});
+        event["request"]["challengeAnswer"] = json!(code);
+        for (i, api) in apis.iter().enumerate() {
+            let invocation = runtime_api::Invocation {
+                request_id: format!("race-{round}-{i}"),
+                event: event.clone(),
+            };
+            api.events
+                .send(invocation)
+                .await
+                .map_err(|_| "runtime API closed")?;
+        }
+        let mut accepted = 0;
+        for api in apis.iter_mut() {
+            let answer = tokio::time::timeout(Duration::from_secs(10), api.answers.recv())
+                .await
+                .map_err(|_| format!("round {round}: no answer in 10 s"))?
+                .ok_or("runtime API closed")?;
+            let body = answer
+                .body
+                .map_err(|e| format!("round {round}: function error {e}"))?;
+            if body.pointer("/response/answerCorrect") == Some(&json!(true)) {
+                accepted += 1;
+            }
+        }
+        histogram[accepted] += 1;
+    }
+    drop(children);
+    Ok(histogram)
+}
+
 struct Options {
+    race: Option<(usize, usize)>,
     bin_dir: PathBuf,
     node_dir: Option<PathBuf>,
     events: usize,
@@ -328,6 +400,7 @@ struct Options {
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
+        race: None,
         // cargo lambda build --release --x86-64 --output-format binary --lambda-dir build/lambda/x86_64
         bin_dir: PathBuf::from("build/lambda/x86_64"),
         node_dir: None,
@@ -346,6 +419,14 @@ fn options() -> Result<Options, String> {
             }
             "--runs" => options.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--markdown" => options.markdown = Some(value()?.into()),
+            "--race" => {
+                let spec = value()?;
+                let (rounds, racers) = spec
+                    .split_once('x')
+                    .ok_or("--race ROUNDSxRACERS, e.g. 1000x2")?;
+                let parse = |v: &str| v.parse::<usize>().map_err(|e| format!("--race: {e}"));
+                options.race = Some((parse(rounds)?, parse(racers)?));
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -369,6 +450,24 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let endpoint = format!("http://{address}");
+    if let Some((rounds, racers)) = options.race {
+        let started = Instant::now();
+        let histogram = race(&options.bin_dir, rounds, racers, &backend, &endpoint).await?;
+        let summary: Vec<String> = histogram
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("{n} accepts: {c} rounds"))
+            .collect();
+        println!(
+            "replay race, {racers} concurrent verifies of one correct code, {rounds} rounds ({:.1} s): {}",
+            started.elapsed().as_secs_f64(),
+            summary.join(", ")
+        );
+        if histogram[1] != rounds {
+            return Err("some round did not accept exactly once".into());
+        }
+        return Ok(());
+    }
     let mut targets: Vec<Target> = FUNCTIONS
         .iter()
         .map(|&function| Target {
