@@ -19,9 +19,10 @@ ARM_DIR := build/lambda/arm64
 LOCAL_BACKEND := target/release/local-amplifybackend
 
 NODE_DIR := build/node-original
+CARGO_TOOLS := build/cargo-tools
 SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
-.PHONY: bench bench-smoke race node-original \
+.PHONY: bench bench-smoke race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback venv tools sam-venv clean
 
@@ -83,6 +84,34 @@ race: functions-x86_64
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x2
 	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x10
+
+## load: whole logins through ministack (default 10,000, 8 at a time; LOGINS=, CONCURRENCY=)
+load: venv functions-x86_64 local-backend
+	$(PY) tests/e2e/load.py --logins $(or $(LOGINS),10000) --concurrency $(or $(CONCURRENCY),8)
+
+## deny: licenses, bans and sources of the dependency graph (cargo-deny, installed locally)
+deny: $(CARGO_TOOLS)/bin/cargo-deny
+	$(CARGO_TOOLS)/bin/cargo-deny check licenses bans sources
+	@echo "dependencies (normal, all workspace crates): $$(cargo tree --workspace -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
+	@echo "duplicate versions:"; cargo tree --workspace -e normal -d --prefix none | grep -E '^[a-z]' | sort -u | sed 's/^/  /'
+
+$(CARGO_TOOLS)/bin/cargo-deny:
+	cargo install cargo-deny --locked --version 0.18.3 --root $(CARGO_TOOLS)
+
+## fuzz: every trigger's fuzz target for FUZZ_SECONDS each (default 60); fuzz-smoke: 10 s each
+FUZZ_TARGETS := define create verify custom_message
+fuzz: $(CARGO_TOOLS)/bin/cargo-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; \
+	  (cd fuzz && PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo fuzz run -s none $$t corpus/$$t corpus-seeds/$$t -- \
+	    -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY)' | sed "s/^/$$t: /") || exit 1; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+$(CARGO_TOOLS)/bin/cargo-fuzz:
+	cargo install cargo-fuzz --locked --version 0.13.2 --root $(CARGO_TOOLS)
 
 node-original: $(NODE_DIR)/.installed
 $(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-bench/node/package.json

@@ -1,0 +1,17 @@
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use studio_login_fuzz::{block_on, event_from, lambda};
+
+fuzz_target!(|data: &[u8]| {
+    let Some(event) = event_from(data, include_str!("../../tests/fixtures/custom-message-invite.json")) else { return };
+    let is_invite = event.get("triggerSource").and_then(|s| s.as_str()) == Some(custom_message::ADMIN_CREATE_USER);
+    match block_on(custom_message::function_handler(lambda(event.clone()))) {
+        Ok(out) if is_invite => {
+            let html = out["response"]["emailMessage"].as_str().unwrap_or_default();
+            assert!(html.contains("{username}") && html.contains("{####}"));
+            assert!(!html.to_ascii_lowercase().contains("javascript:"));
+        }
+        Ok(out) => assert_eq!(out, event, "other sources pass through unchanged"),
+        Err(_) => assert!(is_invite, "only an undecodable invitation may fail"),
+    }
+});
