@@ -175,12 +175,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap()
-    }
+    use studio_login::test_support::fixture;
 
     async fn run(payload: Value) -> Value {
         function_handler(LambdaEvent::new(payload, Default::default()))

@@ -99,6 +99,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+    use studio_login::test_support::fixture;
 
     fn entry(name: &str, result: bool) -> Option<ChallengeResult> {
         let mut entry = ChallengeResult::default();
@@ -251,12 +252,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap()
     }
 
     async fn run(payload: Value) -> Result<Value, Error> {

@@ -12,6 +12,9 @@ pub mod logging;
 mod secret;
 mod verify;
 
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
 pub use backend::{
     client, client_from_env, retry_config, timeout_config, AmplifyBackendStore, BackendSettings,
     ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,

@@ -69,6 +69,7 @@ mod tests {
     use studio_login::{Burned, ChallengeCode, Fetched, Token, Unavailable};
 
     use super::*;
+    use studio_login::test_support::fixture;
 
     const APP: &str = "d1a2b3c4d5e6f7";
     const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
@@ -121,12 +122,6 @@ mod tests {
                 None => Burned::NothingDeleted,
             })
         }
-    }
-
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap()
     }
 
     async fn run(verifier: &Verifier<Tokens>, payload: Value) -> Result<Value, Error> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Fault, FaultKind, Operation};
 use serde_json::{json, Value};
+use studio_login::test_support::fixture;
 use studio_login::{client, AmplifyBackendStore, Verifier};
 
 mod common;
@@ -28,11 +29,6 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn lambda(payload: Value) -> LambdaEvent<Value> {

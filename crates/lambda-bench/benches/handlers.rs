@@ -1,0 +1,89 @@
+//! Micro-benchmarks of the pure logic: `cargo bench -p lambda-bench`.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult as ChallengeResult;
+use criterion::{criterion_group, criterion_main, Criterion};
+use studio_login::{
+    Attempt, Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable, Verifier,
+};
+
+/// Always holds the token and always deletes it: measures the decision logic alone.
+struct Ready;
+
+impl TokenStore for Ready {
+    async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
+        Ok(Fetched::Token(Token {
+            app_id: Some(app.into()),
+            session_id: Some(session.into()),
+            challenge_code: Some(ChallengeCode::new("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")),
+        }))
+    }
+    async fn delete_token(&self, _: &str, _: &str) -> Result<Burned, Unavailable> {
+        Ok(Burned::Deleted)
+    }
+}
+
+fn token_comparison(c: &mut Criterion) {
+    let code = ChallengeCode::new("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue");
+    c.bench_function("compare/equal (32 bytes, constant time)", |b| {
+        b.iter(|| black_box(&code).matches(black_box("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")))
+    });
+    c.bench_function("compare/first byte differs", |b| {
+        b.iter(|| black_box(&code).matches(black_box("Xq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")))
+    });
+}
+
+fn verify_decision(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let verifier = Verifier::new(Ready, Some("d1a2b3c4d5e6f7".into()));
+    let attempt = Attempt {
+        app_id: Some("d1a2b3c4d5e6f7"),
+        session_id: Some("8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11"),
+        answer: Some("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue"),
+    };
+    c.bench_function("verify/decision with an in-memory store", |b| {
+        b.iter(|| runtime.block_on(verifier.verify(black_box(&attempt))))
+    });
+}
+
+fn define_state_machine(c: &mut Criterion) {
+    let mut wrong = ChallengeResult::default();
+    wrong.challenge_name = Some("CUSTOM_CHALLENGE".into());
+    let session = vec![Some(wrong.clone()), Some(wrong)];
+    c.bench_function("define/decide (2 wrong answers)", |b| {
+        b.iter(|| define_auth_challenge::decide(black_box(&session), false))
+    });
+}
+
+fn invitation(c: &mut Criterion) {
+    let metadata: HashMap<String, String> = [
+        ("appId", "d1a2b3c4d5e6f7"),
+        ("appName", "My <Shop> & App!"),
+        ("region", "us-east-1"),
+        ("environment", "staging"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    c.bench_function("custom-message/invitation email", |b| {
+        b.iter(|| {
+            custom_message::invite_email(&custom_message::Invite::from_metadata(black_box(
+                &metadata,
+            )))
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    token_comparison,
+    verify_decision,
+    define_state_machine,
+    invitation
+);
+criterion_main!(benches);
