@@ -3,7 +3,7 @@ use std::time::Duration;
 use aws_sdk_amplifybackend::config::retry::RetryConfig;
 use aws_sdk_amplifybackend::config::timeout::TimeoutConfig;
 use aws_sdk_amplifybackend::config::{
-    BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig,
+    BehaviorVersion, Credentials, IdentityCache, Region, StalledStreamProtectionConfig,
 };
 use aws_sdk_amplifybackend::error::{DisplayErrorContext, SdkError};
 use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
@@ -98,7 +98,9 @@ pub fn client(settings: &BackendSettings) -> Client {
         .retry_config(retry_config())
         .timeout_config(timeout_config())
         // Our own timeouts bound every call; small JSON bodies need no stall detection.
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        // The credentials are static for the life of the Lambda environment: nothing to cache.
+        .identity_cache(IdentityCache::no_cache());
     if let Some(credentials) = &settings.credentials {
         config = config.credentials_provider(credentials.clone());
     }
