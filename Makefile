@@ -91,12 +91,15 @@ load: venv functions-x86_64 local-backend
 
 ## deny: licenses, bans and sources of the dependency graph (cargo-deny, installed locally)
 deny: $(CARGO_TOOLS)/bin/cargo-deny
-	$(CARGO_TOOLS)/bin/cargo-deny check licenses bans sources
+	PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo deny check licenses bans sources
 	@echo "dependencies (normal, all workspace crates): $$(cargo tree --workspace -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
 	@echo "duplicate versions:"; cargo tree --workspace -e normal -d --prefix none | grep -E '^[a-z]' | sort -u | sed 's/^/  /'
 
+# Installed into build/ unless this machine already has the same version on PATH.
 $(CARGO_TOOLS)/bin/cargo-deny:
-	cargo install cargo-deny --locked --version 0.18.3 --root $(CARGO_TOOLS)
+	@mkdir -p $(CARGO_TOOLS)/bin
+	@if cargo-deny --version 2>/dev/null | grep -q ' 0.18.3'; then ln -sf "$$(command -v cargo-deny)" $@; \
+	 else cargo install cargo-deny --locked --version 0.18.3 --root $(CARGO_TOOLS); fi
 
 ## fuzz: every trigger's fuzz target for FUZZ_SECONDS each (default 60); fuzz-smoke: 10 s each
 FUZZ_TARGETS := define create verify custom_message
@@ -111,7 +114,9 @@ fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 $(CARGO_TOOLS)/bin/cargo-fuzz:
-	cargo install cargo-fuzz --locked --version 0.13.2 --root $(CARGO_TOOLS)
+	@mkdir -p $(CARGO_TOOLS)/bin
+	@if cargo-fuzz --version 2>/dev/null | grep -q ' 0.13.2'; then ln -sf "$$(command -v cargo-fuzz)" $@; \
+	 else cargo install cargo-fuzz --locked --version 0.13.2 --root $(CARGO_TOOLS); fi
 
 node-original: $(NODE_DIR)/.installed
 $(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-bench/node/package.json
