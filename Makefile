@@ -93,7 +93,7 @@ load: venv functions-x86_64 local-backend
 deny: $(CARGO_TOOLS)/bin/cargo-deny
 	PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo deny check licenses bans sources
 	@echo "dependencies (normal, all workspace crates): $$(cargo tree --workspace -e normal --prefix none | sed 's/ (\*)//' | sort -u | wc -l)"
-	@echo "duplicate versions:"; cargo tree --workspace -e normal -d --prefix none | grep -E '^[a-z]' | sort -u | sed 's/^/  /'
+	@echo "duplicate versions:"; cargo tree --workspace -e normal -d --depth 0 --prefix none | grep -v '^$$' | sort -u | sed 's/^/  /'
 
 # Installed into build/ unless this machine already has the same version on PATH.
 $(CARGO_TOOLS)/bin/cargo-deny:
