@@ -27,12 +27,24 @@ impl TokenStore for Ready {
 
 fn token_comparison(c: &mut Criterion) {
     let code = ChallengeCode::new("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue");
-    c.bench_function("compare/equal (32 bytes, constant time)", |b| {
-        b.iter(|| black_box(&code).matches(black_box("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")))
-    });
-    c.bench_function("compare/first byte differs", |b| {
-        b.iter(|| black_box(&code).matches(black_box("Xq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")))
-    });
+    // Same length, differing at the start, at the end, or not at all: constant time means the
+    // three take the same time.
+    for (name, answer) in [
+        (
+            "compare/first byte differs",
+            "Xq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue",
+        ),
+        (
+            "compare/last byte differs",
+            "kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6UX",
+        ),
+        ("compare/equal", "kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue"),
+    ] {
+        let answer = answer.to_string();
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(&code).matches(black_box(answer.as_str())))
+        });
+    }
 }
 
 fn verify_decision(c: &mut Criterion) {
