@@ -3,9 +3,17 @@ use libfuzzer_sys::fuzz_target;
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(data, include_str!("../../tests/fixtures/create-second-call.json")) else { return };
+    let Some(event) = event_from(
+        data,
+        include_str!("../../tests/fixtures/create-second-call.json"),
+    ) else {
+        return;
+    };
     if let Ok(out) = block_on(create_auth_challenge::function_handler(lambda(event))) {
         let secret = &out["response"]["privateChallengeParameters"]["secretLoginCode"];
-        assert_eq!(secret.as_str().map(str::len), Some(create_auth_challenge::SECRET_LEN));
+        assert_eq!(
+            secret.as_str().map(str::len),
+            Some(create_auth_challenge::SECRET_LEN)
+        );
     }
 });

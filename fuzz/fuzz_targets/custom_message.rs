@@ -3,8 +3,14 @@ use libfuzzer_sys::fuzz_target;
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(data, include_str!("../../tests/fixtures/custom-message-invite.json")) else { return };
-    let is_invite = event.get("triggerSource").and_then(|s| s.as_str()) == Some(custom_message::ADMIN_CREATE_USER);
+    let Some(event) = event_from(
+        data,
+        include_str!("../../tests/fixtures/custom-message-invite.json"),
+    ) else {
+        return;
+    };
+    let is_invite = event.get("triggerSource").and_then(|s| s.as_str())
+        == Some(custom_message::ADMIN_CREATE_USER);
     match block_on(custom_message::function_handler(lambda(event.clone()))) {
         Ok(out) if is_invite => {
             let html = out["response"]["emailMessage"].as_str().unwrap_or_default();
@@ -13,7 +19,9 @@ fuzz_target!(|data: &[u8]| {
             for link in html.split("href=\"").skip(1) {
                 let lower = link.to_ascii_lowercase();
                 assert!(
-                    lower.starts_with("mailto:") || lower.starts_with("https://") || lower.starts_with("http://"),
+                    lower.starts_with("mailto:")
+                        || lower.starts_with("https://")
+                        || lower.starts_with("http://"),
                     "unsafe link: {link}"
                 );
             }

@@ -3,7 +3,12 @@ use libfuzzer_sys::fuzz_target;
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(data, include_str!("../../tests/fixtures/define-one-wrong.json")) else { return };
+    let Some(event) = event_from(
+        data,
+        include_str!("../../tests/fixtures/define-one-wrong.json"),
+    ) else {
+        return;
+    };
     if let Ok(out) = block_on(define_auth_challenge::function_handler(lambda(event))) {
         let response = &out["response"];
         let decisions = [
@@ -11,6 +16,10 @@ fuzz_target!(|data: &[u8]| {
             response["failAuthentication"] == true,
             response["challengeName"] == "CUSTOM_CHALLENGE",
         ];
-        assert_eq!(decisions.iter().filter(|d| **d).count(), 1, "exactly one decision: {response}");
+        assert_eq!(
+            decisions.iter().filter(|d| **d).count(),
+            1,
+            "exactly one decision: {response}"
+        );
     }
 });

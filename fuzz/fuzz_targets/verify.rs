@@ -38,17 +38,32 @@ impl TokenStore for OneToken {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(data, include_str!("../../tests/fixtures/verify-answer.json")) else { return };
+    let Some(event) = event_from(
+        data,
+        include_str!("../../tests/fixtures/verify-answer.json"),
+    ) else {
+        return;
+    };
     let verifier = Verifier::new(OneToken(Mutex::new(true)), Some(APP.to_string()));
-    let first = block_on(verify_auth_challenge::function_handler(&verifier, lambda(event.clone())));
+    let first = block_on(verify_auth_challenge::function_handler(
+        &verifier,
+        lambda(event.clone()),
+    ));
     if let Ok(out) = first {
         if out["response"]["answerCorrect"] == true {
             let request = &event["request"];
             assert_eq!(request["challengeAnswer"], CODE);
             assert_eq!(request["clientMetadata"]["appId"], APP);
             assert_eq!(request["clientMetadata"]["sessionId"], SESSION);
-            let again = block_on(verify_auth_challenge::function_handler(&verifier, lambda(event)));
-            assert_eq!(again.map(|o| o["response"]["answerCorrect"].clone()).ok(), Some(false.into()), "once only");
+            let again = block_on(verify_auth_challenge::function_handler(
+                &verifier,
+                lambda(event),
+            ));
+            assert_eq!(
+                again.map(|o| o["response"]["answerCorrect"].clone()).ok(),
+                Some(false.into()),
+                "once only"
+            );
         }
     }
 });

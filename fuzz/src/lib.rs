@@ -26,7 +26,11 @@ fn arbitrary_value(u: &mut Unstructured, depth: u8) -> Result<Value> {
         4 | 5 => Value::String(u.arbitrary()?),
         6 if depth < 3 => {
             let n = u.int_in_range(0..=3)?;
-            Value::Array((0..n).map(|_| arbitrary_value(u, depth + 1)).collect::<Result<_>>()?)
+            Value::Array(
+                (0..n)
+                    .map(|_| arbitrary_value(u, depth + 1))
+                    .collect::<Result<_>>()?,
+            )
         }
         _ if depth < 3 => {
             let n = u.int_in_range(0..=3)?;
