@@ -180,20 +180,23 @@ struct Target {
     command: Vec<String>,
 }
 
-async fn measure(
-    target: &Target,
-    events: usize,
-    backend: &Arc<Backend>,
+/// A function process as Lambda would start it: a clean environment with the Runtime API address,
+/// the function's settings and fake credentials (the local backend checks only their shape).
+fn function_process(
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[String],
+    function: &str,
+    runtime_api: &str,
     endpoint: &str,
-) -> Result<Measure, String> {
-    let mut api = runtime_api::start().await.map_err(|e| e.to_string())?;
-    let mut command = tokio::process::Command::new(&target.command[0]);
+    log_level: &str,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
     command
-        .args(&target.command[1..])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", target.function)
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_REGION", "us-east-1")
@@ -201,13 +204,31 @@ async fn measure(
         .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
         .env("AWS_SESSION_TOKEN", "bench-session")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("AWS_LAMBDA_LOG_LEVEL", log_level)
         .env("ENDPOINT", endpoint)
         .env("AMPLIFY_APP_ID", APP_ID)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
+    command
+}
+
+async fn measure(
+    target: &Target,
+    events: usize,
+    backend: &Arc<Backend>,
+    endpoint: &str,
+) -> Result<Measure, String> {
+    let mut api = runtime_api::start().await.map_err(|e| e.to_string())?;
+    let mut command = function_process(
+        &target.command[0],
+        &target.command[1..],
+        target.function,
+        &api.address.to_string(),
+        endpoint,
+        "INFO",
+    );
     let spawned = Instant::now();
     let child = command
         .spawn()
@@ -332,25 +353,17 @@ async fn race(
     let mut children = Vec::new();
     for _ in 0..racers {
         let api = runtime_api::start().await.map_err(|e| e.to_string())?;
-        let child =
-            tokio::process::Command::new(bin_dir.join("verify-auth-challenge").join("bootstrap"))
-                .env_clear()
-                .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
-                .env("AWS_LAMBDA_FUNCTION_NAME", "verify-auth-challenge")
-                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-                .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-                .env("AWS_REGION", "us-east-1")
-                .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-                .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
-                .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
-                .env("ENDPOINT", endpoint)
-                .env("AMPLIFY_APP_ID", APP_ID)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .map_err(|e| e.to_string())?;
+        let verify = bin_dir.join("verify-auth-challenge").join("bootstrap");
+        let child = function_process(
+            verify.as_os_str(),
+            &[],
+            "verify-auth-challenge",
+            &api.address.to_string(),
+            endpoint,
+            "WARN",
+        )
+        .spawn()
+        .map_err(|e| e.to_string())?;
         children.push(child);
         apis.push(api);
     }
