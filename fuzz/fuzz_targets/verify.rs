@@ -1,41 +1,14 @@
 #![no_main]
 //! verify with an in-memory store holding one token: whatever the event, the answer is accepted
 //! only for exactly that app, session and code, and only once.
-use std::sync::Mutex;
-
 use libfuzzer_sys::fuzz_target;
-use studio_login::{Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable, Verifier};
+use studio_login::test_support::MemoryTokens;
+use studio_login::Verifier;
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 const APP: &str = "d1a2b3c4d5e6f7";
 const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
 const CODE: &str = "739105";
-
-struct OneToken(Mutex<bool>);
-
-impl TokenStore for OneToken {
-    async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
-        let live = *self.0.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(if live && app == APP && session == SESSION {
-            Fetched::Token(Token {
-                app_id: Some(app.into()),
-                session_id: Some(session.into()),
-                challenge_code: Some(ChallengeCode::new(CODE)),
-            })
-        } else {
-            Fetched::Missing
-        })
-    }
-    async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
-        let mut live = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(if *live && app == APP && session == SESSION {
-            *live = false;
-            Burned::Deleted
-        } else {
-            Burned::NothingDeleted
-        })
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some(event) = event_from(
@@ -44,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
     ) else {
         return;
     };
-    let verifier = Verifier::new(OneToken(Mutex::new(true)), Some(APP.to_string()));
+    let verifier = Verifier::new(
+        MemoryTokens::holding(APP, SESSION, CODE),
+        Some(APP.to_string()),
+    );
     let first = block_on(verify_auth_challenge::function_handler(
         &verifier,
         lambda(event.clone()),

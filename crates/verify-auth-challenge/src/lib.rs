@@ -62,69 +62,16 @@ pub async fn function_handler<S: TokenStore>(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
     use serde_json::json;
-    use studio_login::{Burned, ChallengeCode, Fetched, Token, Unavailable};
 
     use super::*;
-    use studio_login::test_support::fixture;
+    use studio_login::test_support::{fixture, MemoryTokens};
 
     const APP: &str = "d1a2b3c4d5e6f7";
     const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
     const CODE: &str = "739105";
 
-    /// In-memory tokens keyed by (appId, sessionId); `down` simulates an outage.
-    #[derive(Default)]
-    struct Tokens {
-        live: Mutex<HashMap<(String, String), String>>,
-        down: bool,
-        calls: Mutex<usize>,
-    }
-
-    impl Tokens {
-        fn holding(app: &str, session: &str, code: &str) -> Self {
-            let tokens = Tokens::default();
-            tokens
-                .live
-                .lock()
-                .unwrap()
-                .insert((app.into(), session.into()), code.into());
-            tokens
-        }
-    }
-
-    impl TokenStore for Tokens {
-        async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
-            *self.calls.lock().unwrap() += 1;
-            if self.down {
-                return Err(Unavailable {
-                    operation: "GetToken",
-                    reason: "503".into(),
-                });
-            }
-            let key = (app.to_string(), session.to_string());
-            Ok(match self.live.lock().unwrap().get(&key) {
-                Some(code) => Fetched::Token(Token {
-                    app_id: Some(app.into()),
-                    session_id: Some(session.into()),
-                    challenge_code: Some(ChallengeCode::new(code.clone())),
-                }),
-                None => Fetched::Missing,
-            })
-        }
-        async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
-            *self.calls.lock().unwrap() += 1;
-            let key = (app.to_string(), session.to_string());
-            Ok(match self.live.lock().unwrap().remove(&key) {
-                Some(_) => Burned::Deleted,
-                None => Burned::NothingDeleted,
-            })
-        }
-    }
-
-    async fn run(verifier: &Verifier<Tokens>, payload: Value) -> Result<Value, Error> {
+    async fn run(verifier: &Verifier<MemoryTokens>, payload: Value) -> Result<Value, Error> {
         function_handler(verifier, LambdaEvent::new(payload, Default::default())).await
     }
 
@@ -136,7 +83,7 @@ mod tests {
 
     #[tokio::test]
     async fn right_code_once_then_never_again() {
-        let verifier = Verifier::new(Tokens::holding(APP, SESSION, CODE), Some(APP.into()));
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), Some(APP.into()));
         assert!(answer_correct(
             &run(&verifier, fixture("verify-answer.json")).await.unwrap()
         ));
@@ -147,7 +94,7 @@ mod tests {
 
     #[tokio::test]
     async fn ministack_shaped_event_with_session_is_understood() {
-        let verifier = Verifier::new(Tokens::holding(APP, SESSION, CODE), None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
         assert!(answer_correct(
             &run(&verifier, fixture("verify-ministack.json"))
                 .await
@@ -157,7 +104,7 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_code_is_a_clean_false_and_burns_the_token() {
-        let verifier = Verifier::new(Tokens::holding(APP, SESSION, CODE), None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
         let mut wrong = fixture("verify-answer.json");
         wrong["request"]["challengeAnswer"] = json!("000000");
         assert!(!answer_correct(&run(&verifier, wrong).await.unwrap()));
@@ -175,19 +122,19 @@ mod tests {
             ("verify-non-string-answer.json", 2),
             ("verify-null-answer.json", 2),
         ] {
-            let verifier = Verifier::new(Tokens::holding(APP, SESSION, CODE), None);
+            let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
             let out = run(&verifier, fixture(name))
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!answer_correct(&out), "{name}");
-            assert_eq!(*verifier.store_calls(), backend_calls, "{name}");
+            assert_eq!(verifier.store().calls(), backend_calls, "{name}");
         }
     }
 
     #[tokio::test]
     async fn another_apps_code_is_refused() {
         let verifier = Verifier::new(
-            Tokens::holding(APP, SESSION, CODE),
+            MemoryTokens::holding(APP, SESSION, CODE),
             Some("dOTHERAPP".into()),
         );
         assert!(!answer_correct(
@@ -197,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn unset_pool_app_keeps_the_original_behaviour() {
-        let verifier = Verifier::new(Tokens::holding(APP, SESSION, CODE), None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
         assert!(answer_correct(
             &run(&verifier, fixture("verify-answer.json")).await.unwrap()
         ));
@@ -205,11 +152,7 @@ mod tests {
 
     #[tokio::test]
     async fn outage_is_a_function_error() {
-        let tokens = Tokens {
-            down: true,
-            ..Tokens::holding(APP, SESSION, CODE)
-        };
-        let verifier = Verifier::new(tokens, None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE).down(), None);
         let err = run(&verifier, fixture("verify-answer.json"))
             .await
             .expect_err("fails closed");
@@ -218,21 +161,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_malformed_event_is_a_clean_error() {
-        let verifier = Verifier::new(Tokens::default(), None);
+        let verifier = Verifier::new(MemoryTokens::default(), None);
         let err = run(&verifier, json!([1, 2])).await.expect_err("malformed");
         assert!(
             err.to_string()
                 .contains("malformed verify-auth-challenge event"),
             "{err}"
         );
-    }
-
-    trait StoreCalls {
-        fn store_calls(&self) -> std::sync::MutexGuard<'_, usize>;
-    }
-    impl StoreCalls for Verifier<Tokens> {
-        fn store_calls(&self) -> std::sync::MutexGuard<'_, usize> {
-            self.store().calls.lock().unwrap()
-        }
     }
 }

@@ -5,21 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use lambda_bench::proc_stats::cpu_ns;
 use studio_login::{client, BackendSettings};
 
 fn schedstat() -> Duration {
-    let total: u64 = std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-        })
-        .sum();
-    Duration::from_nanos(total)
+    Duration::from_nanos(cpu_ns("self"))
 }
 
 #[tokio::main(flavor = "current_thread")]

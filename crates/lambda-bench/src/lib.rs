@@ -1,0 +1,3 @@
+//! Shared by the `lambda-bench` and `tls-probe` binaries.
+
+pub mod proc_stats;
