@@ -18,18 +18,14 @@ from studio_stack import StudioLoginStack  # noqa: E402
 
 
 def peak_rss_of_functions(stack) -> dict:
-    """VmHWM (KiB) of every live bootstrap the stack's ministack runs, by function binary."""
+    """VmHWM (KiB) of every live bootstrap the stack's ministack runs, by function name."""
     peaks = {}
-    groups = {p.pid for p in stack._processes}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in stack.survivors():
         try:
-            pgrp = int(stat.read_text().rsplit(")", 1)[1].split()[2])
-            if pgrp not in groups:
-                continue
-            status = (stat.parent / "status").read_text()
-            env = (stat.parent / "environ").read_bytes().split(b"\0")
-        except (OSError, ValueError, IndexError):
-            continue
+            status = Path(f"/proc/{pid}/status").read_text()
+            env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue  # exited since the scan
         name = next((e.split(b"=", 1)[1].decode() for e in env if e.startswith(b"AWS_LAMBDA_FUNCTION_NAME=")), None)
         hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
         if name:

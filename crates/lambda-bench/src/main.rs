@@ -6,15 +6,14 @@
 
 mod runtime_api;
 
-use lambda_bench::proc_stats::{cpu_ns, peak_rss_kib};
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lambda_bench::proc_stats::{cpu_ns, peak_rss_kib};
 use local_amplifybackend::Backend;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 const APP_ID: &str = "d1a2b3c4d5e6f7";
 const FUNCTIONS: [&str; 4] = [
