@@ -9,8 +9,13 @@ fuzz_target!(|data: &[u8]| {
     ) else {
         return;
     };
+    let user_not_found = event["request"]["userNotFound"] == true;
     if let Ok(out) = block_on(define_auth_challenge::function_handler(lambda(event))) {
         let response = &out["response"];
+        assert!(
+            !(user_not_found && response["issueTokens"] == true),
+            "never tokens for an unknown user: {response}"
+        );
         let decisions = [
             response["issueTokens"] == true,
             response["failAuthentication"] == true,

@@ -3,7 +3,7 @@
 //! only for exactly that app, session and code, and only once.
 use libfuzzer_sys::fuzz_target;
 use studio_login::test_support::MemoryTokens;
-use studio_login::Verifier;
+use studio_login::{PoolApp, Verifier};
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 const APP: &str = "d1a2b3c4d5e6f7";
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let verifier = Verifier::new(
         MemoryTokens::holding(APP, SESSION, CODE),
-        Some(APP.to_string()),
+        PoolApp::Only(APP.to_string()),
     );
     let first = block_on(verify_auth_challenge::function_handler(
         &verifier,
@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(request["challengeAnswer"], CODE);
             assert_eq!(request["clientMetadata"]["appId"], APP);
             assert_eq!(request["clientMetadata"]["sessionId"], SESSION);
+            assert_ne!(request["userNotFound"], true, "never for an unknown user");
             let again = block_on(verify_auth_challenge::function_handler(
                 &verifier,
                 lambda(event),

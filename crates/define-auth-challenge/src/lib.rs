@@ -23,7 +23,8 @@ pub enum Decision {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailReason {
-    /// `userNotFound`: no code is ever asked of a user that does not exist.
+    /// `userNotFound` with a successful answer in the history: cannot happen (verify never
+    /// accepts for an unknown user), so never tokens for a user that does not exist.
     UserNotFound,
     /// A `null` entry in `session`: a history we cannot read is not trusted.
     UnreadableSession,
@@ -34,10 +35,11 @@ pub enum FailReason {
 }
 
 /// The original's rules, in its order, plus deliberate answers for inputs it threw on.
+///
+/// `user_not_found` (pools with `PreventUserExistenceErrors`) changes nothing but the last step:
+/// an unknown email is asked for a code and refused exactly like a team member with a wrong
+/// one, so the answers never tell who is a Studio user; only tokens are never issued to it.
 pub fn decide(session: &[Option<ChallengeResult>], user_not_found: bool) -> Decision {
-    if user_not_found {
-        return Decision::Fail(FailReason::UserNotFound);
-    }
     let Some(session) = session
         .iter()
         .map(Option::as_ref)
@@ -54,6 +56,9 @@ pub fn decide(session: &[Option<ChallengeResult>], user_not_found: bool) -> Deci
     match session.last() {
         Some(last) if session.len() >= MAX_ATTEMPTS && !last.challenge_result => {
             Decision::Fail(FailReason::TooManyAttempts)
+        }
+        Some(last) if last.challenge_result && user_not_found => {
+            Decision::Fail(FailReason::UserNotFound)
         }
         Some(last) if last.challenge_result => Decision::IssueTokens,
         _ => Decision::AskForCode,
@@ -175,8 +180,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_users_fail_before_any_code_is_asked() {
-        assert_eq!(decide(&[], true), Decision::Fail(FailReason::UserNotFound));
+    fn unknown_users_are_asked_and_refused_like_team_members() {
+        assert_eq!(decide(&[], true), Decision::AskForCode);
+        assert_eq!(decide(&custom(&[false]), true), Decision::AskForCode);
+        assert_eq!(
+            decide(&custom(&[false, false, false]), true),
+            Decision::Fail(FailReason::TooManyAttempts)
+        );
+        assert_eq!(
+            decide(&custom(&[true]), true),
+            Decision::Fail(FailReason::UserNotFound)
+        );
     }
 
     #[test]
@@ -236,10 +250,12 @@ mod tests {
                 Decision::AskForCode
             };
             assert_eq!(decide(&session, false), expected, "{history:?}");
-            assert_eq!(
-                decide(&session, true),
-                Decision::Fail(FailReason::UserNotFound)
-            );
+            // An unknown user gets the same answer, except that tokens become a failure.
+            let expected_unknown = match expected {
+                Decision::IssueTokens => Decision::Fail(FailReason::UserNotFound),
+                other => other,
+            };
+            assert_eq!(decide(&session, true), expected_unknown, "{history:?}");
             // The security property: tokens only right after a correct code, never past 3 wrong.
             if decide(&session, false) == Decision::IssueTokens {
                 assert!(last_ok && all_custom);
@@ -295,7 +311,7 @@ mod tests {
             ),
             (
                 "define-user-not-found.json",
-                json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
+                json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
         ];
         for (name, expected) in cases {

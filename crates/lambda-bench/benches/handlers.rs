@@ -6,7 +6,7 @@ use std::hint::black_box;
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult as ChallengeResult;
 use criterion::{criterion_group, criterion_main, Criterion};
 use studio_login::{
-    Attempt, Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable, Verifier,
+    Attempt, Burned, ChallengeCode, Fetched, PoolApp, Token, TokenStore, Unavailable, Verifier,
 };
 
 /// Always holds the token and always deletes it: measures the decision logic alone.
@@ -52,11 +52,12 @@ fn verify_decision(c: &mut Criterion) {
         .enable_time()
         .build()
         .expect("runtime");
-    let verifier = Verifier::new(Ready, Some("d1a2b3c4d5e6f7".into()));
+    let verifier = Verifier::new(Ready, PoolApp::Only("d1a2b3c4d5e6f7".into()));
     let attempt = Attempt {
         app_id: Some("d1a2b3c4d5e6f7"),
         session_id: Some("8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11"),
         answer: Some("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue"),
+        user_not_found: false,
     };
     c.bench_function("verify/decision with an in-memory store", |b| {
         b.iter(|| runtime.block_on(verifier.verify(black_box(&attempt))))

@@ -1,3 +1,4 @@
 //! Shared by the `lambda-bench` and `tls-probe` binaries.
 
 pub mod proc_stats;
+pub mod runtime_api;

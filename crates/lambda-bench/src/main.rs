@@ -4,14 +4,13 @@
 //! lambda-bench [--bin-dir DIR (holding <function>/bootstrap)] [--node-dir DIR] [--events N] [--runs R] [--markdown FILE]
 //! lambda-bench --race ROUNDSxRACERS   (replay race through the real verify binary)
 
-mod runtime_api;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lambda_bench::proc_stats::{cpu_ns, peak_rss_kib};
+use lambda_bench::runtime_api;
 use local_amplifybackend::Backend;
 use serde_json::{json, Value};
 

@@ -75,6 +75,24 @@ pub enum FaultKind {
     Delay { millis: u64 },
     /// Do the work (e.g. really delete), then answer 500: the caller cannot know it happened.
     FailAfterCommit,
+    /// Do the work, then answer 200 with a body the SDK cannot read, the real answer (a GetToken
+    /// code included) still in it: what a faulty proxy or a service bug could send.
+    Garbled { garble: Garble },
+    /// Do the work, then answer 400 with an error type the SDK does not know, whose message is the
+    /// real answer's body (a GetToken code included).
+    UnknownErrorWithBody,
+}
+
+/// How [`FaultKind::Garbled`] breaks a success body.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Garble {
+    /// `"ttl": 120` (and `"isSuccess": "yes"`): members of the wrong JSON type.
+    WrongTypes,
+    /// Valid JSON followed by more bytes.
+    TrailingBytes,
+    /// The body cut short.
+    Truncated,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -248,7 +266,10 @@ fn fault_reply(kind: &FaultKind) -> Option<Reply> {
             "InternalServerException",
             "Internal failure",
         )),
-        FaultKind::Reset | FaultKind::Delay { .. } => None,
+        FaultKind::Reset
+        | FaultKind::Delay { .. }
+        | FaultKind::Garbled { .. }
+        | FaultKind::UnknownErrorWithBody => None,
     }
 }
 
@@ -328,7 +349,12 @@ async fn handle(
         Some(FaultKind::Delay { millis }) => {
             tokio::time::sleep(Duration::from_millis(*millis)).await
         }
-        Some(FaultKind::FailAfterCommit) | None => {}
+        Some(
+            FaultKind::FailAfterCommit
+            | FaultKind::Garbled { .. }
+            | FaultKind::UnknownErrorWithBody,
+        )
+        | None => {}
         Some(other) => return Ok(fault_reply(other).unwrap_or_else(unreachable_reply)),
     }
     let answer = match (operation, session_id) {
@@ -379,10 +405,49 @@ async fn handle(
         }
         _ => unreachable_reply(),
     };
-    Ok(match fault.as_ref().and_then(fault_reply) {
-        Some(failure) => failure, // FailAfterCommit: the work above happened anyway.
+    Ok(match &fault {
+        Some(FaultKind::Garbled { garble }) => garbled(answer, *garble).await,
+        Some(FaultKind::UnknownErrorWithBody) => {
+            let body = body_text(answer).await;
+            error(StatusCode::BAD_REQUEST, "UnexpectedLeakException", &body)
+        }
+        // FailAfterCommit: the work above happened anyway.
+        Some(kind) => fault_reply(kind).unwrap_or(answer),
         None => answer,
     })
+}
+
+async fn body_text(reply: Reply) -> String {
+    match reply.into_body().collect().await {
+        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        Err(never) => match never {},
+    }
+}
+
+/// The answer's body, broken as asked; status and headers kept.
+async fn garbled(answer: Reply, garble: Garble) -> Reply {
+    let (parts, body) = answer.into_parts();
+    let text = body_text(Response::new(body)).await;
+    let broken = match garble {
+        Garble::WrongTypes => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(mut members)) => {
+                if members.contains_key("ttl") {
+                    members.insert("ttl".into(), json!(120));
+                }
+                if members.contains_key("isSuccess") {
+                    members.insert("isSuccess".into(), json!("yes"));
+                }
+                Value::Object(members).to_string()
+            }
+            _ => text,
+        },
+        Garble::TrailingBytes => format!("{text} trailing-bytes}}"),
+        Garble::Truncated => text
+            .chars()
+            .take(text.chars().count().saturating_sub(4))
+            .collect(),
+    };
+    Response::from_parts(parts, Full::new(Bytes::from(broken)))
 }
 
 fn unreachable_reply() -> Reply {

@@ -1,13 +1,15 @@
 use std::time::Duration;
 
+use aws_sdk_amplifybackend::config::http::HttpResponse;
 use aws_sdk_amplifybackend::config::retry::RetryConfig;
 use aws_sdk_amplifybackend::config::timeout::TimeoutConfig;
 use aws_sdk_amplifybackend::config::{
     BehaviorVersion, Credentials, IdentityCache, Region, StalledStreamProtectionConfig,
 };
-use aws_sdk_amplifybackend::error::{DisplayErrorContext, SdkError};
+use aws_sdk_amplifybackend::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
 use aws_sdk_amplifybackend::operation::get_token::GetTokenError;
+use aws_sdk_amplifybackend::operation::RequestId;
 use aws_sdk_amplifybackend::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
@@ -180,15 +182,49 @@ impl TokenStore for AmplifyBackendStore {
     }
 }
 
-fn unavailable<E, R>(operation: &'static str, err: &SdkError<E, R>) -> Unavailable
+/// Describes a failed call from an allow-list of facts: the operation, the error class, the
+/// HTTP status, the service's error code and the request id. Never the SDK error's `Debug` or
+/// `DisplayErrorContext`: for a response the SDK could not parse, those carry the raw response
+/// body, and a GetToken body carries the challenge code.
+fn unavailable<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> Unavailable
 where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata,
 {
-    Unavailable {
-        operation,
-        reason: DisplayErrorContext(err).to_string(),
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let class = match err {
+        SdkError::ConstructionFailure(_) => "construction",
+        SdkError::TimeoutError(_) => "timeout",
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => "connect_timeout",
+        SdkError::DispatchFailure(failure) if failure.is_io() => "io",
+        SdkError::DispatchFailure(_) => "dispatch",
+        SdkError::ResponseError(_) => "unreadable_response",
+        // A 2xx the SDK failed to deserialize surfaces as an unhandled service error.
+        SdkError::ServiceError(_) if status.is_some_and(|s| (200..300).contains(&s)) => {
+            "unreadable_response"
+        }
+        SdkError::ServiceError(_) => "service",
+        _ => "other",
+    };
+    let mut reason = format!("class={class}");
+    if let Some(status) = status {
+        reason.push_str(&format!(" status={status}"));
     }
+    if let Some(code) = err.code().map(identifier) {
+        reason.push_str(&format!(" code={code}"));
+    }
+    if let Some(request_id) = err.request_id().map(identifier) {
+        reason.push_str(&format!(" request_id={request_id}"));
+    }
+    Unavailable { operation, reason }
+}
+
+/// A header-borne identifier (error code, request id), kept only as far as it looks like one:
+/// the service controls these bytes, so nothing else may pass into a log line.
+fn identifier(raw: &str) -> String {
+    raw.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '#'))
+        .take(64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -248,11 +284,12 @@ mod tests {
             .match_requests(|r| r.app_id() == Some("d1abc") && r.session_id() == Some("sess-1"))
             .then_output(deleted);
         let store = AmplifyBackendStore::new(client!(&get, &del));
-        let verifier = Verifier::new(store, Some("d1abc".into()));
+        let verifier = Verifier::new(store, crate::PoolApp::Only("d1abc".into()));
         let attempt = crate::Attempt {
             app_id: Some("d1abc"),
             session_id: Some("sess-1"),
             answer: Some("123456"),
+            user_not_found: false,
         };
         assert_eq!(verifier.verify(&attempt).await, Outcome::Accepted);
         assert_eq!((get.num_calls(), del.num_calls()), (1, 1));
@@ -355,6 +392,65 @@ mod tests {
             .await
             .expect_err("fails closed");
         assert_eq!(err.operation, "DeleteToken");
+    }
+
+    fn ok_body(body: &'static str) -> HttpResponse {
+        let mut response =
+            HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(body));
+        response
+            .headers_mut()
+            .insert("content-type", "application/json");
+        response
+    }
+
+    /// A response the SDK cannot read carries the raw body in the error's `Debug`; what we keep
+    /// of a failure must never include it (a GetToken body holds the challenge code).
+    #[tokio::test]
+    async fn unreadable_responses_are_described_without_their_body() {
+        const CODE: &str = "Zq81CodeThatMustNeverLeak";
+        let bodies = [
+            r#"{"appId":"a","challengeCode":"Zq81CodeThatMustNeverLeak","sessionId":"s","ttl":120}"#,
+            r#"{"appId":"a","challengeCode":"Zq81CodeThatMustNeverLeak","sessionId":"s","ttl":"1"} }x"#,
+            r#"{"appId":"a","challengeCode":"Zq81CodeThatMustNeverLeak","sessi"#,
+        ];
+        for body in bodies {
+            let garbled = mock!(Client::get_token)
+                .sequence()
+                .http_response(move || ok_body(body))
+                .times(MAX_ATTEMPTS as usize)
+                .build();
+            let store = AmplifyBackendStore::new(client!(&garbled));
+            let err = store.get_token("a", "s").await.expect_err("unreadable");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(CODE), "{shown}");
+            assert!(
+                shown.contains("class=unreadable_response status=200"),
+                "{shown}"
+            );
+        }
+        let unknown = mock!(Client::delete_token).then_http_response(|| {
+            let mut response = wire_error(400, "UnexpectedLeakException");
+            *response.body_mut() = SdkBody::from(format!(r#"{{"message":"{CODE}"}}"#));
+            response
+        });
+        let store = AmplifyBackendStore::new(client!(&unknown));
+        let err = store
+            .delete_token("a", "s")
+            .await
+            .expect_err("unknown error");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(CODE), "{shown}");
+        assert!(
+            shown.contains("class=service status=400 code=UnexpectedLeakException"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn identifiers_from_headers_keep_only_identifier_characters() {
+        assert_eq!(identifier("abc-123_X.y:z#w"), "abc-123_X.y:z#w");
+        assert_eq!(identifier("Err\" body=secret"), "Err");
+        assert_eq!(identifier(&"a".repeat(100)).len(), 64);
     }
 
     #[test]

@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The event was not a Cognito event of the expected kind. Carries no event content (which
-/// could hold an answer or a temporary password), only serde's description of where it broke.
+/// could hold an answer or a temporary password), only serde's description of where it broke;
+/// even that goes to the log only: the error's text (which Cognito hands to the caller) names the
+/// trigger and nothing else.
 #[derive(Debug)]
 pub struct BadEvent {
     pub trigger: &'static str,
@@ -18,7 +20,7 @@ pub struct BadEvent {
 
 impl std::fmt::Display for BadEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "malformed {} event: {}", self.trigger, self.reason)
+        write!(f, "malformed {} event", self.trigger)
     }
 }
 
@@ -36,16 +38,30 @@ pub fn decode<T: DeserializeOwned>(trigger: &'static str, payload: &Value) -> Re
     })
 }
 
-/// serde quotes the offending value ("invalid type: string \"123456\", expected …"); a value
-/// can be an answer or a password, so keep only the kind of mistake and what was expected.
+/// serde quotes the offending value ("invalid type: string \"123456\", expected …", "unknown
+/// variant `123456`, expected …"); a value can be an answer or a password, so keep only the kind
+/// of mistake and what was expected. Any other message is kept only up to its first quote.
 fn without_values(message: &str) -> String {
-    for kind in ["invalid type:", "invalid value:", "invalid length"] {
+    for kind in [
+        "invalid type:",
+        "invalid value:",
+        "invalid length",
+        "unknown variant",
+        "unknown field",
+    ] {
         if let Some(rest) = message.strip_prefix(kind) {
             let expected = rest.find(", expected").map_or("", |at| &rest[at..]);
             return format!("{kind} <redacted>{expected}");
         }
     }
-    message.to_string()
+    // Our own struct's field names: no event content.
+    if message.starts_with("missing field") || message.starts_with("duplicate field") {
+        return message.to_string();
+    }
+    match message.find(['`', '"', '\'']) {
+        Some(at) => format!("{}<redacted>", &message[..at]),
+        None => message.to_string(),
+    }
 }
 
 /// The event as received, with `response` replaced by ours.
@@ -79,10 +95,53 @@ mod tests {
     #[test]
     fn string_values_are_redacted_too() {
         let err = decode::<Shape>("verify", &json!({"request": {"a": ["hunter2"]}})).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-        assert!(err.to_string().contains("expected a string"), "{err}");
+        assert!(!err.reason.contains("hunter2"), "{}", err.reason);
+        assert!(err.reason.contains("expected a string"), "{}", err.reason);
         let err = decode::<Shape>("verify", &json!({})).unwrap_err();
-        assert!(err.to_string().contains("missing field `request`"), "{err}");
+        assert_eq!(err.reason, "missing field `request`");
+    }
+
+    #[test]
+    fn every_kind_of_value_bearing_message_is_redacted() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        enum Kind {
+            Known,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Typed {
+            kind: Kind,
+            pair: (u8, u8),
+            small: u8,
+        }
+        let cases = [
+            json!({"kind": "hunter2", "pair": [1, 2], "small": 1}), // unknown variant
+            json!({"kind": "Known", "pair": [1], "small": 1}),      // invalid length
+            json!({"kind": "Known", "pair": [1, 2], "small": 700}), // invalid value
+        ];
+        for (case, kind) in
+            cases
+                .into_iter()
+                .zip(["unknown variant", "invalid length", "invalid value"])
+        {
+            let err = decode::<Typed>("verify", &case).unwrap_err();
+            assert!(err.reason.starts_with(kind), "{}", err.reason);
+            for value in ["hunter2", "700"] {
+                assert!(!err.reason.contains(value), "{}", err.reason);
+            }
+        }
+        assert_eq!(
+            without_values("something new `hunter2`"),
+            "something new <redacted>"
+        );
+    }
+
+    #[test]
+    fn the_error_text_names_only_the_trigger() {
+        let err = decode::<Shape>("verify", &json!({"request": {"a": 1}})).unwrap_err();
+        assert_eq!(err.to_string(), "malformed verify event");
+        assert!(err.reason.contains("expected a string"), "{}", err.reason);
     }
 
     #[test]

@@ -13,6 +13,32 @@ pub struct Attempt<'a> {
     pub session_id: Option<&'a str>,
     /// The user's answer; `None` when absent, empty or not a string.
     pub answer: Option<&'a str>,
+    /// Cognito's `userNotFound` (pools with `PreventUserExistenceErrors`): the sign-in names no
+    /// user of this pool. Such an attempt is checked exactly like any other, so neither the answer
+    /// nor the time it takes tells an unknown email from a team member, and is never accepted.
+    pub user_not_found: bool,
+}
+
+/// Which app's login codes this pool accepts (`AMPLIFY_APP_ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolApp {
+    /// Only codes minted for this app: the pool `amplify_backend_manager_<appId>`'s own.
+    Only(String),
+    /// Codes minted for any app in the account (`*`): the original's behaviour, unsafe.
+    Any,
+    /// Not configured: every code is refused (fail closed) until the app id is set.
+    Unset,
+}
+
+impl PoolApp {
+    /// The setting's meaning: blank or absent → [`PoolApp::Unset`], `*` → [`PoolApp::Any`].
+    pub fn from_setting(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            None | Some("") => PoolApp::Unset,
+            Some("*") => PoolApp::Any,
+            Some(app_id) => PoolApp::Only(app_id.to_string()),
+        }
+    }
 }
 
 /// Every way a verify can end. Only [`Outcome::Accepted`] lets the user in; only
@@ -34,6 +60,10 @@ pub enum Outcome {
     /// The code matched but DeleteToken deleted nothing for this call: a concurrent verify of
     /// the same code got there first. At most one caller can ever be accepted.
     Replayed,
+    /// The pool's app is not configured ([`PoolApp::Unset`]): refused, backend not called.
+    NotConfigured,
+    /// `userNotFound`: checked like any attempt (same backend calls), then refused.
+    UnknownUser,
     /// Throttling, timeouts, 5xx or connection failures persisted past the retries.
     BackendUnavailable(Unavailable),
 }
@@ -53,6 +83,8 @@ impl Outcome {
             Outcome::NoSuchToken => "no_such_token",
             Outcome::TokenMismatch => "token_mismatch",
             Outcome::Replayed => "replayed",
+            Outcome::NotConfigured => "not_configured",
+            Outcome::UnknownUser => "unknown_user",
             Outcome::BackendUnavailable(_) => "backend_unavailable",
         }
     }
@@ -61,19 +93,16 @@ impl Outcome {
 /// Checks answers against AmplifyBackend tokens for one user pool.
 pub struct Verifier<S> {
     store: S,
-    pool_app_id: Option<String>,
+    pool_app: PoolApp,
 }
 
 impl<S: TokenStore> Verifier<S> {
-    /// `pool_app_id` is the Amplify app this pool belongs to; `None` accepts any app's tokens
-    /// (the original's behaviour).
-    pub fn new(store: S, pool_app_id: Option<String>) -> Self {
-        let pool_app_id = pool_app_id.filter(|id| !id.trim().is_empty());
-        Self { store, pool_app_id }
+    pub fn new(store: S, pool_app: PoolApp) -> Self {
+        Self { store, pool_app }
     }
 
-    pub fn pool_app_id(&self) -> Option<&str> {
-        self.pool_app_id.as_deref()
+    pub fn pool_app(&self) -> &PoolApp {
+        &self.pool_app
     }
 
     pub fn store(&self) -> &S {
@@ -97,8 +126,10 @@ impl<S: TokenStore> Verifier<S> {
         else {
             return Outcome::MissingMetadata;
         };
-        if self.pool_app_id.as_deref().is_some_and(|own| own != app_id) {
-            return Outcome::ForeignApp;
+        match &self.pool_app {
+            PoolApp::Unset => return Outcome::NotConfigured,
+            PoolApp::Only(own) if own != app_id => return Outcome::ForeignApp,
+            PoolApp::Only(_) | PoolApp::Any => {}
         }
 
         let token = match self.store.get_token(app_id, session_id).await {
@@ -117,6 +148,7 @@ impl<S: TokenStore> Verifier<S> {
         // the token for *this* call may turn a matching code into an accept.
         match self.store.delete_token(app_id, session_id).await {
             Err(unavailable) => Outcome::BackendUnavailable(unavailable),
+            Ok(_) if attempt.user_not_found => Outcome::UnknownUser,
             Ok(_) if !token_is_for_this_request => Outcome::TokenMismatch,
             Ok(_) if !code_matches => Outcome::WrongAnswer,
             Ok(Burned::NothingDeleted) => Outcome::Replayed,
@@ -217,12 +249,16 @@ mod tests {
             app_id: Some(app),
             session_id: Some(session),
             answer: Some(answer),
+            user_not_found: false,
         }
     }
 
     #[tokio::test]
     async fn right_code_is_accepted_once_and_burned() {
-        let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+        let verifier = Verifier::new(
+            MemoryStore::with_token("app1", "s1", "424242"),
+            PoolApp::Any,
+        );
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "424242")).await,
             Outcome::Accepted
@@ -238,7 +274,10 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_code_is_rejected_and_still_burns_the_token() {
-        let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+        let verifier = Verifier::new(
+            MemoryStore::with_token("app1", "s1", "424242"),
+            PoolApp::Any,
+        );
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "000000")).await,
             Outcome::WrongAnswer
@@ -254,7 +293,10 @@ mod tests {
     #[tokio::test]
     async fn absent_or_empty_answer_is_a_wrong_answer() {
         for answer in [None, Some("")] {
-            let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+            let verifier = Verifier::new(
+                MemoryStore::with_token("app1", "s1", "424242"),
+                PoolApp::Any,
+            );
             let attempt = Attempt {
                 answer,
                 ..attempt("app1", "s1", "")
@@ -275,14 +317,14 @@ mod tests {
                 ..token("app1", "s1", "")
             },
         );
-        let verifier = Verifier::new(store, None);
+        let verifier = Verifier::new(store, PoolApp::Any);
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "")).await,
             Outcome::WrongAnswer
         );
         let store = MemoryStore::default();
         store.insert("app1", "s1", token("app1", "s1", ""));
-        let verifier = Verifier::new(store, None);
+        let verifier = Verifier::new(store, PoolApp::Any);
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "x")).await,
             Outcome::WrongAnswer
@@ -304,7 +346,10 @@ mod tests {
             attempt("app1", "", "424242"),
         ];
         for case in cases {
-            let verifier = Verifier::new(MemoryStore::with_token("app1", "s1", "424242"), None);
+            let verifier = Verifier::new(
+                MemoryStore::with_token("app1", "s1", "424242"),
+                PoolApp::Any,
+            );
             assert_eq!(verifier.verify(&case).await, Outcome::MissingMetadata);
             assert!(verifier.store().calls().is_empty());
         }
@@ -314,7 +359,7 @@ mod tests {
     async fn another_apps_code_is_refused_without_touching_its_token() {
         let verifier = Verifier::new(
             MemoryStore::with_token("appB", "s1", "424242"),
-            Some("appA".into()),
+            PoolApp::Only("appA".into()),
         );
         assert_eq!(
             verifier.verify(&attempt("appB", "s1", "424242")).await,
@@ -328,7 +373,7 @@ mod tests {
     async fn own_app_is_accepted_when_pool_app_is_configured() {
         let verifier = Verifier::new(
             MemoryStore::with_token("appA", "s1", "424242"),
-            Some("appA".into()),
+            PoolApp::Only("appA".into()),
         );
         assert_eq!(
             verifier.verify(&attempt("appA", "s1", "424242")).await,
@@ -337,9 +382,60 @@ mod tests {
     }
 
     #[test]
-    fn blank_pool_app_id_means_unconfigured() {
-        let verifier = Verifier::new(MemoryStore::default(), Some("  ".into()));
-        assert_eq!(verifier.pool_app_id(), None);
+    fn the_pool_app_setting_is_read_deliberately() {
+        assert_eq!(PoolApp::from_setting(None), PoolApp::Unset);
+        assert_eq!(PoolApp::from_setting(Some("  ")), PoolApp::Unset);
+        assert_eq!(PoolApp::from_setting(Some("*")), PoolApp::Any);
+        assert_eq!(
+            PoolApp::from_setting(Some(" appA ")),
+            PoolApp::Only("appA".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unconfigured_pool_refuses_every_code_without_calling_the_backend() {
+        let verifier = Verifier::new(
+            MemoryStore::with_token("app1", "s1", "424242"),
+            PoolApp::Unset,
+        );
+        assert_eq!(
+            verifier.verify(&attempt("app1", "s1", "424242")).await,
+            Outcome::NotConfigured
+        );
+        assert!(verifier.store().calls().is_empty());
+        assert!(verifier.store().holds("app1", "s1"));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_is_checked_like_a_known_one_and_never_accepted() {
+        let unknown = |answer| Attempt {
+            user_not_found: true,
+            ..attempt("app1", "s1", answer)
+        };
+        // The right code: the same two calls as for a team member, then refused.
+        let verifier = Verifier::new(
+            MemoryStore::with_token("app1", "s1", "424242"),
+            PoolApp::Any,
+        );
+        assert_eq!(
+            verifier.verify(&unknown("424242")).await,
+            Outcome::UnknownUser
+        );
+        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        // A wrong code: the same calls as a known user's wrong code.
+        let verifier = Verifier::new(
+            MemoryStore::with_token("app1", "s1", "424242"),
+            PoolApp::Any,
+        );
+        assert_eq!(
+            verifier.verify(&unknown("000000")).await,
+            Outcome::UnknownUser
+        );
+        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        // No token: exactly as for a known user.
+        let verifier = Verifier::new(MemoryStore::default(), PoolApp::Any);
+        assert_eq!(verifier.verify(&unknown("1")).await, Outcome::NoSuchToken);
+        assert_eq!(verifier.store().calls(), ["get"]);
     }
 
     #[tokio::test]
@@ -347,7 +443,7 @@ mod tests {
         for stored in [token("appX", "s1", "424242"), token("app1", "sX", "424242")] {
             let store = MemoryStore::default();
             store.insert("app1", "s1", stored);
-            let verifier = Verifier::new(store, None);
+            let verifier = Verifier::new(store, PoolApp::Any);
             let outcome = verifier.verify(&attempt("app1", "s1", "424242")).await;
             assert_eq!(outcome, Outcome::TokenMismatch);
             assert_eq!(verifier.store().calls(), ["get", "delete"], "still burned");
@@ -361,7 +457,7 @@ mod tests {
             ..MemoryStore::default()
         };
         store.insert("app1", "s1", token("app1", "s1", "424242"));
-        let verifier = Verifier::new(store, None);
+        let verifier = Verifier::new(store, PoolApp::Any);
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "424242")).await,
             Outcome::Replayed
@@ -374,7 +470,7 @@ mod tests {
             get_fails: true,
             ..MemoryStore::with_token("a", "s", "1")
         };
-        let outcome = Verifier::new(get_down, None)
+        let outcome = Verifier::new(get_down, PoolApp::Any)
             .verify(&attempt("a", "s", "1"))
             .await;
         assert!(matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "GetToken"));
@@ -384,7 +480,7 @@ mod tests {
             delete_fails: true,
             ..MemoryStore::with_token("a", "s", "1")
         };
-        let verifier = Verifier::new(delete_down, None);
+        let verifier = Verifier::new(delete_down, PoolApp::Any);
         let outcome = verifier.verify(&attempt("a", "s", "1")).await;
         assert!(
             matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "DeleteToken")
@@ -399,7 +495,7 @@ mod tests {
             ..MemoryStore::with_token("a", "s", "1")
         };
         let started = tokio::time::Instant::now();
-        let outcome = Verifier::new(slow, None)
+        let outcome = Verifier::new(slow, PoolApp::Any)
             .verify(&attempt("a", "s", "1"))
             .await;
         assert!(matches!(outcome, Outcome::BackendUnavailable(_)));

@@ -10,12 +10,35 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 use studio_login::event::{decode, respond};
-use studio_login::{Attempt, Outcome, TokenStore, Verifier};
+use studio_login::{Attempt, Outcome, PoolApp, TokenStore, Verifier};
 
 /// The Amplify app this pool belongs to (Studio's pool is `amplify_backend_manager_<appId>`).
+/// Unset: every code is refused. `*`: any app's codes (the original's behaviour; unsafe).
 pub const APP_ID_ENV: &str = "AMPLIFY_APP_ID";
 
-/// The attempt as the event states it: `clientMetadata.{appId, sessionId}` and a string answer.
+/// The only error text verify ever returns. Cognito hands a trigger's error to the
+/// `RespondToAuthChallenge` caller, so it names nothing: the details go to the log.
+pub const VERIFY_FAILED: &str = "the login code could not be checked";
+
+/// [`APP_ID_ENV`] as read from the environment, with the start-up log line that says what it means.
+pub fn pool_app_from_env() -> PoolApp {
+    let pool_app = PoolApp::from_setting(std::env::var(APP_ID_ENV).ok().as_deref());
+    match &pool_app {
+        PoolApp::Only(app_id) => tracing::info!(app_id, "accepting only this app's login codes"),
+        PoolApp::Any => tracing::warn!(
+            "{APP_ID_ENV}=*: accepting login codes minted for any Amplify app in this account \
+             (the original behaviour, unsafe); set it to this pool's app id"
+        ),
+        PoolApp::Unset => tracing::error!(
+            "{APP_ID_ENV} is not set: every login code will be refused; set it to the app id of \
+             this pool (amplify_backend_manager_<appId>)"
+        ),
+    }
+    pool_app
+}
+
+/// The attempt as the event states it: `clientMetadata.{appId, sessionId}`, a string answer,
+/// and whether Cognito found the user.
 pub fn attempt_from(event: &VerifyEvent) -> Attempt<'_> {
     let metadata = &event.request.client_metadata;
     Attempt {
@@ -26,6 +49,7 @@ pub fn attempt_from(event: &VerifyEvent) -> Attempt<'_> {
             .challenge_answer
             .as_ref()
             .and_then(Value::as_str),
+        user_not_found: event.request.user_not_found,
     }
 }
 
@@ -37,23 +61,35 @@ pub async fn function_handler<S: TokenStore>(
     let attempt = attempt_from(&verify);
     let outcome = verifier.verify(&attempt).await;
     let answer_correct = outcome.answer_correct();
+    let name = outcome.as_str();
     match &outcome {
         Outcome::BackendUnavailable(unavailable) => {
-            tracing::error!(outcome = outcome.as_str(), answer_correct, %unavailable, "verify failed closed");
-            return Err(unavailable.clone().into());
+            tracing::error!(outcome = name, answer_correct, %unavailable, "verify failed closed");
+            return Err(VERIFY_FAILED.into());
         }
+        Outcome::NotConfigured => tracing::error!(
+            outcome = name,
+            answer_correct,
+            "refused: {APP_ID_ENV} is not set on this function"
+        ),
+        // The signals of someone replaying codes or trying another app's: WARN, never the code.
         Outcome::ForeignApp => tracing::warn!(
-            outcome = outcome.as_str(),
+            outcome = name,
             answer_correct,
             app_id = attempt.app_id,
-            pool_app_id = verifier.pool_app_id(),
             "refused a code minted for another app"
         ),
-        _ => tracing::info!(
-            outcome = outcome.as_str(),
+        Outcome::Replayed => tracing::warn!(
+            outcome = name,
             answer_correct,
-            "verified challenge answer"
+            "refused a code another verify had just used"
         ),
+        Outcome::TokenMismatch => tracing::warn!(
+            outcome = name,
+            answer_correct,
+            "refused: AmplifyBackend answered with a token for another app or session"
+        ),
+        _ => tracing::info!(outcome = name, answer_correct, "verified challenge answer"),
     }
     let mut response = VerifyResponse::default();
     response.answer_correct = answer_correct;
@@ -83,7 +119,10 @@ mod tests {
 
     #[tokio::test]
     async fn right_code_once_then_never_again() {
-        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), Some(APP.into()));
+        let verifier = Verifier::new(
+            MemoryTokens::holding(APP, SESSION, CODE),
+            PoolApp::Only(APP.into()),
+        );
         assert!(answer_correct(
             &run(&verifier, fixture("verify-answer.json")).await.unwrap()
         ));
@@ -94,7 +133,7 @@ mod tests {
 
     #[tokio::test]
     async fn ministack_shaped_event_with_session_is_understood() {
-        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
         assert!(answer_correct(
             &run(&verifier, fixture("verify-ministack.json"))
                 .await
@@ -104,7 +143,7 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_code_is_a_clean_false_and_burns_the_token() {
-        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
         let mut wrong = fixture("verify-answer.json");
         wrong["request"]["challengeAnswer"] = json!("000000");
         assert!(!answer_correct(&run(&verifier, wrong).await.unwrap()));
@@ -122,7 +161,7 @@ mod tests {
             ("verify-non-string-answer.json", 2),
             ("verify-null-answer.json", 2),
         ] {
-            let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
+            let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
             let out = run(&verifier, fixture(name))
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -135,7 +174,7 @@ mod tests {
     async fn another_apps_code_is_refused() {
         let verifier = Verifier::new(
             MemoryTokens::holding(APP, SESSION, CODE),
-            Some("dOTHERAPP".into()),
+            PoolApp::Only("dOTHERAPP".into()),
         );
         assert!(!answer_correct(
             &run(&verifier, fixture("verify-answer.json")).await.unwrap()
@@ -143,25 +182,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unset_pool_app_keeps_the_original_behaviour() {
-        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), None);
+    async fn star_keeps_the_original_any_app_behaviour_and_unset_refuses_all() {
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
         assert!(answer_correct(
             &run(&verifier, fixture("verify-answer.json")).await.unwrap()
         ));
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Unset);
+        assert!(!answer_correct(
+            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+        ));
+        assert_eq!(verifier.store().calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_with_the_right_code_is_refused_after_the_same_calls() {
+        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
+        let mut unknown = fixture("verify-answer.json");
+        unknown["request"]["userNotFound"] = json!(true);
+        assert!(!answer_correct(&run(&verifier, unknown).await.unwrap()));
+        assert_eq!(
+            verifier.store().calls(),
+            2,
+            "GetToken and DeleteToken, as for a member"
+        );
     }
 
     #[tokio::test]
     async fn outage_is_a_function_error() {
-        let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE).down(), None);
+        let verifier = Verifier::new(
+            MemoryTokens::holding(APP, SESSION, CODE).down(),
+            PoolApp::Any,
+        );
         let err = run(&verifier, fixture("verify-answer.json"))
             .await
             .expect_err("fails closed");
-        assert!(err.to_string().contains("GetToken unavailable"), "{err}");
+        assert_eq!(err.to_string(), VERIFY_FAILED);
     }
 
     #[tokio::test]
     async fn a_malformed_event_is_a_clean_error() {
-        let verifier = Verifier::new(MemoryTokens::default(), None);
+        let verifier = Verifier::new(MemoryTokens::default(), PoolApp::Any);
         let err = run(&verifier, json!([1, 2])).await.expect_err("malformed");
         assert!(
             err.to_string()

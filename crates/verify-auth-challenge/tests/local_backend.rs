@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Backend, Fault, FaultKind, Operation};
 use serde_json::{json, Value};
-use studio_login::{client, AmplifyBackendStore, Verifier};
+use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier};
 
 mod common;
 use common::local_settings;
@@ -24,7 +24,10 @@ async fn backend() -> (String, Arc<Backend>) {
 
 async fn verifier(endpoint: &str) -> Verifier<AmplifyBackendStore> {
     let client = client(&local_settings(endpoint));
-    Verifier::new(AmplifyBackendStore::new(client), Some(APP.to_string()))
+    Verifier::new(
+        AmplifyBackendStore::new(client),
+        PoolApp::Only(APP.to_string()),
+    )
 }
 
 fn event(session_id: &str, answer: &str) -> Value {

@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lambda_runtime::LambdaEvent;
-use local_amplifybackend::{Fault, FaultKind, Operation};
+use local_amplifybackend::{Fault, FaultKind, Garble, Operation};
 use serde_json::{json, Value};
 use studio_login::test_support::fixture;
-use studio_login::{client, AmplifyBackendStore, Verifier};
+use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier};
+use verify_auth_challenge::VERIFY_FAILED;
 
 mod common;
 use common::local_settings;
@@ -52,6 +53,8 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     studio_login::logging::init_with_writer(move || writer.clone());
 
     let mut secrets: Vec<String> = vec![TEMP_PASSWORD.to_string()];
+    // Every error a handler returned: Cognito hands these to the caller.
+    let mut errors: Vec<String> = Vec::new();
 
     // create: the private secret it generates.
     for _ in 0..3 {
@@ -66,8 +69,9 @@ async fn no_secret_reaches_any_log_line_at_trace() {
                 .into(),
         );
     }
-    let _ =
+    let malformed =
         create_auth_challenge::function_handler(lambda(json!({"request": TEMP_PASSWORD}))).await;
+    errors.push(malformed.expect_err("malformed create event").to_string());
 
     // define: every fixture, and malformed input.
     for name in [
@@ -80,10 +84,11 @@ async fn no_secret_reaches_any_log_line_at_trace() {
             .await
             .unwrap();
     }
-    let _ = define_auth_challenge::function_handler(lambda(
+    let malformed = define_auth_challenge::function_handler(lambda(
         json!({"request": {"session": TEMP_PASSWORD}}),
     ))
     .await;
+    errors.push(malformed.expect_err("malformed define event").to_string());
 
     // custom-message: the invite, pass-through, malformed; a password where a placeholder goes.
     let mut invite = fixture("custom-message-invite.json");
@@ -98,14 +103,19 @@ async fn no_secret_reaches_any_log_line_at_trace() {
         .unwrap();
     let mut broken = fixture("custom-message-invite.json");
     broken["request"]["clientMetadata"] = json!({"appId": [TEMP_PASSWORD]});
-    let _ = custom_message::function_handler(lambda(broken)).await;
+    let malformed = custom_message::function_handler(lambda(broken)).await;
+    errors.push(
+        malformed
+            .expect_err("malformed custom-message event")
+            .to_string(),
+    );
 
     // verify: through the real SDK and HTTP, on every path including faults.
     let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
         .await
         .unwrap();
     let client = client(&local_settings(&format!("http://{address}")));
-    let verifier = Verifier::new(AmplifyBackendStore::new(client), Some(APP.into()));
+    let verifier = Verifier::new(AmplifyBackendStore::new(client), PoolApp::Only(APP.into()));
     let verify = |event: Value| verify_auth_challenge::function_handler(&verifier, lambda(event));
 
     let (session, code) = backend.create_token(APP);
@@ -117,22 +127,37 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     let wrong = "wrong-answer-5150";
     secrets.push(wrong.into());
     verify(verify_event(&session, json!(wrong))).await.unwrap(); // wrong answer
-    for fault in [
+    let faults = [
         FaultKind::Throttle,
         FaultKind::Reset,
         FaultKind::Internal,
         FaultKind::FailAfterCommit,
-    ] {
-        let (session, code) = backend.create_token(APP);
-        secrets.push(code.clone());
-        let operation = Some(Operation::DeleteToken);
-        backend.inject(Fault {
-            operation,
-            kind: fault,
-            count: 0,
-        });
-        let _ = verify(verify_event(&session, json!(code))).await;
-        backend.clear_faults();
+        FaultKind::UnknownErrorWithBody,
+        FaultKind::Garbled {
+            garble: Garble::WrongTypes,
+        },
+        FaultKind::Garbled {
+            garble: Garble::TrailingBytes,
+        },
+        FaultKind::Garbled {
+            garble: Garble::Truncated,
+        },
+    ];
+    for operation in [Operation::GetToken, Operation::DeleteToken] {
+        for fault in faults.clone() {
+            let (session, code) = backend.create_token(APP);
+            secrets.push(code.clone());
+            backend.inject(Fault {
+                operation: Some(operation),
+                kind: fault.clone(),
+                count: 0,
+            });
+            let outcome = verify(verify_event(&session, json!(code))).await;
+            backend.clear_faults();
+            let error = outcome.expect_err("every fault fails closed");
+            assert_eq!(error.to_string(), VERIFY_FAILED, "{operation:?} {fault:?}");
+            errors.push(error.to_string());
+        }
     }
     let mut foreign = verify_event("s", json!("foreign-answer-777"));
     foreign["request"]["clientMetadata"]["appId"] = json!("dOTHERAPP");
@@ -140,7 +165,7 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     verify(foreign).await.unwrap();
     let mut bad = verify_event("s", json!("x"));
     bad["request"]["clientMetadata"] = json!({"appId": APP, "sessionId": [TEMP_PASSWORD]});
-    let _ = verify(bad).await;
+    errors.push(verify(bad).await.expect_err("malformed").to_string());
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -163,5 +188,9 @@ async fn no_secret_reaches_any_log_line_at_trace() {
             !text.contains(secret.as_str()),
             "a secret reached the logs:\n{text}"
         );
+        for error in &errors {
+            assert!(!error.contains(secret.as_str()), "in an error: {error}");
+        }
     }
+    assert_eq!(errors.len(), 4 + 2 * faults.len());
 }

@@ -1,0 +1,288 @@
+//! The verify `bootstrap` itself (this crate's binary), under a loopback Lambda Runtime API and
+//! against the local AmplifyBackend: what `main` wires up (`AMPLIFY_APP_ID`, the logging caps of
+//! `lambda_runtime` and the SDK) and what leaves the process (stdout, the error posted to Lambda,
+//! which Cognito hands to the caller).
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lambda_bench::runtime_api::{self, Invocation, RuntimeApi};
+use local_amplifybackend::{Backend, Fault, FaultKind, Garble, Operation};
+use serde_json::{json, Value};
+use studio_login::test_support::fixture;
+use tokio::io::AsyncReadExt;
+use verify_auth_challenge::VERIFY_FAILED;
+
+const APP: &str = "d1a2b3c4d5e6f7";
+const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
+
+/// One running bootstrap with its stdout collected.
+struct Function {
+    api: RuntimeApi,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    child: tokio::process::Child,
+    invocations: u32,
+}
+
+impl Function {
+    async fn start(endpoint: &str, app_id: Option<&str>, level: &str) -> Self {
+        let api = runtime_api::start().await.expect("runtime API");
+        let home =
+            std::env::temp_dir().join(format!("verify-bootstrap-home-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&home);
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_verify-auth-challenge"));
+        command
+            .env_clear()
+            .env("HOME", &home)
+            .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "verify-auth-challenge")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDBOOTSTRAPTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "bootstrap-test-secret")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_LAMBDA_LOG_LEVEL", level)
+            .env("ENDPOINT", endpoint)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(app_id) = app_id {
+            command.env("AMPLIFY_APP_ID", app_id);
+        }
+        let mut child = command.spawn().expect("spawn the verify bootstrap");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        for mut pipe in [
+            Box::new(child.stdout.take().expect("stdout"))
+                as Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let sink = stdout.clone();
+            tokio::spawn(async move {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut chunk).await {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+                }
+            });
+        }
+        Self {
+            api,
+            stdout,
+            child,
+            invocations: 0,
+        }
+    }
+
+    /// One invocation: the answer, or the error text posted to `/invocation/{id}/error`.
+    async fn invoke(&mut self, event: Value) -> Result<Value, String> {
+        self.invocations += 1;
+        let request_id = format!("req-{}", self.invocations);
+        self.api
+            .events
+            .send(Invocation {
+                request_id: request_id.clone(),
+                event,
+            })
+            .await
+            .expect("function waiting");
+        let answer = tokio::time::timeout(Duration::from_secs(10), self.api.answers.recv())
+            .await
+            .expect("answered within 10 s")
+            .expect("an answer");
+        assert_eq!(answer.request_id, request_id, "{:?}", answer.body);
+        answer.body
+    }
+
+    async fn logs(mut self) -> String {
+        let _ = self.child.kill().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let text = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
+        text
+    }
+}
+
+async fn backend() -> (String, Arc<Backend>) {
+    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
+        .await
+        .expect("local AmplifyBackend");
+    (format!("http://{address}"), backend)
+}
+
+fn event(app: &str, session: &str, answer: Value) -> Value {
+    let mut event = fixture("verify-answer.json");
+    event["request"]["clientMetadata"] = json!({"appId": app, "sessionId": session});
+    event["request"]["challengeAnswer"] = answer;
+    event
+}
+
+fn answer_correct(answer: &Result<Value, String>) -> Option<bool> {
+    answer
+        .as_ref()
+        .ok()
+        .and_then(|out| out["response"]["answerCorrect"].as_bool())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amplify_app_id_decides_whose_codes_the_bootstrap_accepts() {
+    let (endpoint, backend) = backend().await;
+
+    // Set: only this app's codes; another app's code is refused and its token left alone.
+    let mut function = Function::start(&endpoint, Some(APP), "INFO").await;
+    let (session, code) = backend.create_token("dOTHERAPP");
+    let refused = function
+        .invoke(event("dOTHERAPP", &session, json!(code)))
+        .await;
+    assert_eq!(answer_correct(&refused), Some(false), "{refused:?}");
+    assert_eq!(
+        backend.stats()["getToken"],
+        0,
+        "foreign app: no backend call"
+    );
+    let (session, code) = backend.create_token(APP);
+    let accepted = function.invoke(event(APP, &session, json!(code))).await;
+    assert_eq!(answer_correct(&accepted), Some(true), "{accepted:?}");
+    let logs = function.logs().await;
+    assert!(
+        logs.contains("accepting only this app's login codes"),
+        "{logs}"
+    );
+    assert!(logs.contains(r#""outcome":"foreign_app""#), "{logs}");
+    assert!(
+        logs.contains(r#""level":"WARN""#),
+        "foreign_app is a warning: {logs}"
+    );
+
+    // Unset: fail closed, even for the pool's own app, and say why at start-up.
+    let mut function = Function::start(&endpoint, None, "INFO").await;
+    let (session, code) = backend.create_token(APP);
+    let refused = function.invoke(event(APP, &session, json!(code))).await;
+    assert_eq!(answer_correct(&refused), Some(false), "{refused:?}");
+    let logs = function.logs().await;
+    assert!(logs.contains("AMPLIFY_APP_ID is not set"), "{logs}");
+    assert!(logs.contains(r#""outcome":"not_configured""#), "{logs}");
+
+    // `*`: the original's any-app behaviour, only when asked for explicitly.
+    let mut function = Function::start(&endpoint, Some("*"), "INFO").await;
+    let (session, code) = backend.create_token("dOTHERAPP");
+    let accepted = function
+        .invoke(event("dOTHERAPP", &session, json!(code)))
+        .await;
+    assert_eq!(answer_correct(&accepted), Some(true), "{accepted:?}");
+    let logs = function.logs().await;
+    assert!(logs.contains("unsafe"), "{logs}");
+}
+
+/// Every fault that could carry a body to us, on each operation.
+fn body_faults() -> Vec<(String, Fault)> {
+    let mut faults = Vec::new();
+    for operation in [Operation::GetToken, Operation::DeleteToken] {
+        for kind in [
+            FaultKind::Garbled {
+                garble: Garble::WrongTypes,
+            },
+            FaultKind::Garbled {
+                garble: Garble::TrailingBytes,
+            },
+            FaultKind::Garbled {
+                garble: Garble::Truncated,
+            },
+            FaultKind::UnknownErrorWithBody,
+            FaultKind::Internal,
+        ] {
+            faults.push((
+                format!("{operation:?} {kind:?}"),
+                Fault {
+                    operation: Some(operation),
+                    kind,
+                    count: 0,
+                },
+            ));
+        }
+    }
+    faults
+}
+
+/// At every level: no code or answer in any line the process writes, nor in any error it posts to
+/// Lambda (Cognito hands that to the caller). At TRACE this also covers `lambda_runtime`'s
+/// raw-event line and the SDK's wire logs, which only the logging caps keep out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_leaves_the_bootstrap_at_any_level() {
+    let (endpoint, backend) = backend().await;
+    for level in LEVELS {
+        let mut function = Function::start(&endpoint, Some(APP), level).await;
+        let mut secrets = Vec::new();
+        let mut errors = Vec::new();
+
+        let (session, code) = backend.create_token(APP);
+        let out = function.invoke(event(APP, &session, json!(code))).await;
+        assert_eq!(answer_correct(&out), Some(true), "{level}: {out:?}");
+        secrets.push(code);
+
+        let (session, code) = backend.create_token(APP);
+        let wrong = format!("wrong-{}", code.to_lowercase());
+        let out = function.invoke(event(APP, &session, json!(wrong))).await;
+        assert_eq!(answer_correct(&out), Some(false), "{level}: {out:?}");
+        secrets.extend([code, wrong]);
+
+        for (name, fault) in body_faults() {
+            let (session, code) = backend.create_token(APP);
+            backend.inject(fault);
+            let out = function.invoke(event(APP, &session, json!(code))).await;
+            backend.clear_faults();
+            match &out {
+                Err(text) => errors.push(text.clone()),
+                Ok(_) => panic!("{level} {name}: a fault must fail closed, got {out:?}"),
+            }
+            secrets.push(code);
+        }
+
+        let malformed = json!({"request": {"challengeAnswer": "malformed-answer-4471", "clientMetadata": ["x"]}});
+        secrets.push("malformed-answer-4471".into());
+        errors.push(
+            function
+                .invoke(malformed)
+                .await
+                .expect_err("malformed event"),
+        );
+
+        let logs = function.logs().await;
+        for error in &errors {
+            let message: Value = serde_json::from_str(error).unwrap_or(json!({}));
+            let text = message["errorMessage"].as_str().unwrap_or(error);
+            assert!(
+                text == VERIFY_FAILED || text == "malformed verify-auth-challenge event",
+                "{level}: the error handed to Cognito is generic, got {error}"
+            );
+        }
+        for secret in &secrets {
+            assert!(
+                !logs.contains(secret.as_str()),
+                "{level}: a secret reached the logs:\n{logs}"
+            );
+            for error in &errors {
+                assert!(
+                    !error.contains(secret.as_str()),
+                    "{level}: in an error: {error}"
+                );
+            }
+        }
+        if level != "ERROR" && level != "WARN" {
+            assert!(logs.contains(r#""outcome":"accepted""#), "{level}: {logs}");
+        }
+        assert!(
+            logs.contains("class=unreadable_response") && logs.contains("UnexpectedLeakException"),
+            "{level}: failures are described from the allow-list:\n{logs}"
+        );
+        if level == "TRACE" {
+            assert!(
+                logs.contains(r#""level":"TRACE""#),
+                "TRACE really is on:\n{logs}"
+            );
+        }
+    }
+}
