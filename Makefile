@@ -42,7 +42,10 @@ e2e: venv tools sam-venv functions-x86_64 local-backend
 ## lint: formatting, clippy (warnings are errors), and the SAM template
 lint: template-lint
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	# The fuzz crate is its own workspace (its own instrumentation flags): checked here too.
+	cargo clippy --manifest-path fuzz/Cargo.toml --locked --all-targets -- -D warnings
 
 template-lint: tools sam-venv
 	$(TOOLS)/bin/cfn-lint template.yaml
@@ -62,12 +65,14 @@ functions-x86_64: tools
 local-backend:
 	cargo build --release -p local-amplifybackend
 
+# Every artifact is checked; the target fails if any is missing or over 4 MB.
 sizes:
-	@for f in $(FUNCTIONS); do \
-	  z=$(DIR)/$$f/bootstrap.zip; s=$$(stat -c %s $$z); \
-	  printf '%-24s %9d bytes %s\n' $$f $$s "$$( [ $$s -le 4000000 ] && echo '(<= 4 MB)' || echo '(OVER 4 MB)')"; \
-	  [ $$s -le 4000000 ]; \
-	done
+	@status=0; for f in $(FUNCTIONS); do \
+	  z=$(DIR)/$$f/bootstrap.zip; \
+	  if ! s=$$(stat -c %s $$z 2>/dev/null); then echo "$$z: missing"; status=1; continue; fi; \
+	  if [ $$s -le 4000000 ]; then verdict='(<= 4 MB)'; else verdict='(OVER 4 MB)'; status=1; fi; \
+	  printf '%-24s %9d bytes %s\n' $$f $$s "$$verdict"; \
+	done; exit $$status
 
 ## bench: Rust vs the Node original under a loopback Runtime API; writes build/bench.md
 bench: functions-x86_64 node-original
@@ -106,11 +111,15 @@ $(CARGO_TOOLS)/bin/cargo-deny:
 
 ## fuzz: every trigger's fuzz target for FUZZ_SECONDS each (default 60); fuzz-smoke: 10 s each
 FUZZ_TARGETS := define create verify custom_message
+# Each run's whole output goes to build/fuzz/<target>.log; the summary lines are shown, and a
+# crash, a failed build or any other non-zero exit prints the log's tail and fails the target.
 fuzz: $(CARGO_TOOLS)/bin/cargo-fuzz
-	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p fuzz/corpus/$$t; \
+	@mkdir -p build/fuzz; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; log=build/fuzz/$$t.log; \
 	  (cd fuzz && PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo fuzz run -s none $$t corpus/$$t corpus-seeds/$$t -- \
-	    -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY)' | sed "s/^/$$t: /") || exit 1; \
+	    -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1) > $$log 2>&1; rc=$$?; \
+	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY)' $$log | sed "s/^/$$t: /"; \
+	  if [ $$rc -ne 0 ]; then tail -n 40 $$log; echo "$$t: FAILED (exit $$rc), full output in $$log"; exit 1; fi; \
 	done
 
 fuzz-smoke:

@@ -15,16 +15,22 @@ fuzz_target!(|data: &[u8]| {
         Ok(out) if is_invite => {
             let html = out["response"]["emailMessage"].as_str().unwrap_or_default();
             assert!(html.contains("{username}") && html.contains("{####}"));
-            // Text may say anything (escaped); a link may only go to mail or http(s).
+            // Text may say anything (escaped); a link may only go to mail or an https Studio /
+            // console host; no control or format character survives.
             for link in html.split("href=\"").skip(1) {
-                let lower = link.to_ascii_lowercase();
+                let link = &link[..link.find('"').unwrap_or(link.len())];
+                let link = link.replace("&amp;", "&");
                 assert!(
-                    lower.starts_with("mailto:")
-                        || lower.starts_with("https://")
-                        || lower.starts_with("http://"),
+                    link.starts_with("mailto:") || custom_message::is_studio_link(&link),
                     "unsafe link: {link}"
                 );
             }
+            assert!(
+                !html
+                    .chars()
+                    .any(|c| c != '\n' && custom_message::is_control_or_format(c)),
+                "control or format character in {html:?}"
+            );
         }
         Ok(out) => assert_eq!(out, event, "other sources pass through unchanged"),
         Err(_) => assert!(is_invite, "only an undecodable invitation may fail"),

@@ -22,6 +22,9 @@ pub const USERNAME_PLACEHOLDER: &str = "{username}";
 pub const CODE_PLACEHOLDER: &str = "{####}";
 /// The original's fallback when the app name has fewer than 3 usable characters.
 pub const DEFAULT_APP_NAME: &str = "amplify";
+/// Where an invitation may send a person (with a temporary password in hand): Studio and the
+/// AWS console, each domain with its subdomains. Any other `appLink` is left out of the email.
+pub const LINK_DOMAINS: &[&str] = &["amplifyapp.com", "console.aws.amazon.com"];
 
 /// What the console passes in `clientMetadata` when it invites a team member.
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,8 +69,8 @@ impl<'a> Invite<'a> {
     }
 
     /// Studio's login URL when region and environment are known (and the region looks like
-    /// one), else the console's `appLink` if it is an http(s) URL, else none — never `undefined`,
-    /// never a `javascript:` link.
+    /// one), else the console's `appLink` if it is a plain https URL on [`LINK_DOMAINS`], else
+    /// none — never `undefined`, never a `javascript:` link, never another host.
     pub fn link(&self) -> Option<String> {
         if let (Some(region), Some(environment)) = (self.region, self.environment) {
             if is_region(region) {
@@ -80,12 +83,33 @@ impl<'a> Invite<'a> {
             }
         }
         self.app_link
-            .filter(|link| {
-                let lower = link.to_ascii_lowercase();
-                lower.starts_with("https://") || lower.starts_with("http://")
-            })
+            .filter(|link| is_studio_link(link))
             .map(str::to_string)
     }
+}
+
+/// `https://<host>[/…|?…|#…]`, printable ASCII only, where the host is lower-case letters,
+/// digits, `-` and `.` (so no userinfo `@`, no port, no `\\`), with no empty label, and is one of
+/// [`LINK_DOMAINS`] or a subdomain of one. Anything outside that grammar is refused.
+pub fn is_studio_link(link: &str) -> bool {
+    let Some(rest) = link.strip_prefix("https://") else {
+        return false;
+    };
+    let host = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_is_plain = host
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !host.split('.').any(str::is_empty);
+    let host_is_allowed = LINK_DOMAINS.iter().any(|domain| {
+        host == *domain
+            || host
+                .strip_suffix(domain)
+                .is_some_and(|sub| sub.ends_with('.'))
+    });
+    host_is_plain
+        && host_is_allowed
+        && !link.contains('\\')
+        && link.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
 fn is_region(region: &str) -> bool {
@@ -96,11 +120,24 @@ fn is_region(region: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Escape text for HTML element content and double-quoted attributes.
+/// Unicode control (Cc) and format (Cf) characters: invisible, and some reorder what a reader
+/// sees (U+202E RIGHT-TO-LEFT OVERRIDE turns `moc.elpmaxe` into `example.com`).
+pub fn is_control_or_format(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
+            | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF
+            | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Escape text for HTML element content and double-quoted attributes, dropping control and
+/// format characters.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            c if is_control_or_format(c) => {}
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -270,6 +307,78 @@ mod tests {
             escape_html(r#"<a href="x" onclick='y'>&</a>"#),
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn only_plain_https_links_to_studio_or_the_console_are_kept() {
+        for good in [
+            "https://amplifyapp.com",
+            "https://eu-west-1.admin.amplifyapp.com/admin/login?appId=d1&backendEnvironmentName=dev",
+            "https://us-east-1.console.aws.amazon.com/amplify/home?region=us-east-1#/d1",
+            "https://console.aws.amazon.com/amplify/",
+        ] {
+            assert!(is_studio_link(good), "{good}");
+        }
+        for bad in [
+            "http://eu-west-1.admin.amplifyapp.com/",       // not https
+            "https://amplifyapp.com.evil.example/",         // suffix trick
+            "https://console.aws.amazon.com@evil.example/", // userinfo
+            "https://evil.example/https://console.aws.amazon.com/", // allowed host in the path
+            "https://evilamplifyapp.com/",                  // not a subdomain
+            "https://console.aws.amazon.com:8443/",         // port
+            "https://console.aws.amazon.com\\@evil.example/", // backslash
+            "https://x..amplifyapp.com/",                   // empty label
+            "https://CONSOLE.aws.amazon.com/",              // not lower-case
+            "https://console.aws.amazon.com/a b",           // space
+            "https://console.aws.amazon.com/\u{202e}moc",   // format character
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(!is_studio_link(bad), "{bad}");
+            let invite = Invite {
+                app_link: Some(bad),
+                ..Invite::default()
+            };
+            assert_eq!(invite.link(), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_region_that_is_not_one_never_moves_the_link_to_another_host() {
+        for region in [
+            "evil.example/",
+            "us-east-1.evil.example#",
+            "US-EAST-1",
+            "useast1",
+            "",
+        ] {
+            let invite = Invite {
+                app_id: Some("d1"),
+                region: Some(region),
+                environment: Some("dev"),
+                ..Invite::default()
+            };
+            assert_eq!(invite.link(), None, "{region:?}");
+        }
+        let fine = Invite {
+            app_id: Some("d1"),
+            region: Some("ap-southeast-2"),
+            environment: Some("dev"),
+            ..Invite::default()
+        };
+        assert!(fine
+            .link()
+            .is_some_and(|l| l.starts_with("https://ap-southeast-2.admin.amplifyapp.com/")));
+    }
+
+    #[test]
+    fn control_and_format_characters_are_stripped() {
+        assert_eq!(escape_html("a\u{202e}b\u{200b}c\u{0007}d\u{feff}"), "abcd");
+        let invite = Invite {
+            app_id: Some("d1\u{202e}3e2"),
+            ..Invite::default()
+        };
+        assert!(invite_email(&invite).contains("(d13e2)"));
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Properties of the invitation email for arbitrary console metadata: whatever the strings, the
-//! message carries only our own markup, links only to http(s), and both Cognito placeholders.
+//! message carries only our own markup, links only to https Studio/console hosts, no control or
+//! format characters, and both Cognito placeholders.
 
 use std::collections::HashMap;
 
-use custom_message::{invite_email, Invite, CODE_PLACEHOLDER, USERNAME_PLACEHOLDER};
+use custom_message::{
+    invite_email, is_control_or_format, is_studio_link, Invite, CODE_PLACEHOLDER,
+    USERNAME_PLACEHOLDER,
+};
 use proptest::prelude::*;
 
 const OUR_TAGS: &[&str] = &[
@@ -40,6 +44,11 @@ fn metadata_value() -> impl Strategy<Value = Option<String>> {
         Just(Some("<script>alert(1)</script>".to_string())),
         Just(Some("javascript:alert(1)".to_string())),
         Just(Some("https://example.com/?a=1&b=\"2\"".to_string())),
+        Just(Some("https://console.aws.amazon.com@evil.example/".to_string())),
+        Just(Some("http://amplifyapp.com.evil.example/x".to_string())),
+        Just(Some("https://us-east-1.console.aws.amazon.com/amplify/home?a=1&b=2".to_string())),
+        "https://[a-z.@:\\\\-]{0,30}(amplifyapp\\.com|console\\.aws\\.amazon\\.com)[/?#@:.a-z]{0,10}".prop_map(Some),
+        "[a-z0-9]{0,6}[\u{200b}-\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{0}-\u{1f}][a-z0-9]{0,6}".prop_map(Some),
         Just(Some("us-east-1".to_string())),
     ]
 }
@@ -68,8 +77,14 @@ proptest! {
         let name = invite.display_name();
         prop_assert!(name.len() >= 3 && name.chars().all(|c| c.is_ascii_alphanumeric()));
         if let Some(link) = invite.link() {
-            prop_assert!(link.starts_with("https://") || link.to_ascii_lowercase().starts_with("http://"));
+            prop_assert!(is_studio_link(&link), "{}", link);
         }
+        for link in html.split("<a href=\"").skip(1) {
+            let link = &link[..link.find('"').unwrap_or(link.len())];
+            let link = link.replace("&amp;", "&");
+            prop_assert!(link.starts_with("mailto:") || is_studio_link(&link), "{}", link);
+        }
+        prop_assert!(!html.chars().any(|c| c != '\n' && is_control_or_format(c)), "{:?}", html);
         prop_assert!(!html.contains("undefined") || metadata.values().any(|v| v.contains("undefined")));
     }
 }

@@ -295,6 +295,26 @@ mod tests {
         assert_eq!((get.num_calls(), del.num_calls()), (1, 1));
     }
 
+    /// The store reports the ids GetToken *answered with*, not the ones it asked for: a token
+    /// for another app or session is never accepted.
+    #[tokio::test]
+    async fn a_token_answered_for_another_app_or_session_is_a_mismatch() {
+        for (app, session) in [("dOTHER", "sess-1"), ("d1abc", "sess-OTHER")] {
+            let get = mock!(Client::get_token).then_output(move || get_ok(app, session, "123456"));
+            let del = mock!(Client::delete_token).then_output(deleted);
+            let store = AmplifyBackendStore::new(client!(&get, &del));
+            let verifier = Verifier::new(store, crate::PoolApp::Only("d1abc".into()));
+            let attempt = crate::Attempt {
+                app_id: Some("d1abc"),
+                session_id: Some("sess-1"),
+                answer: Some("123456"),
+                user_not_found: false,
+            };
+            assert_eq!(verifier.verify(&attempt).await, Outcome::TokenMismatch);
+            assert_eq!(del.num_calls(), 1, "still burned");
+        }
+    }
+
     #[tokio::test]
     async fn not_found_and_bad_request_mean_no_such_token_without_retry() {
         let not_found = mock!(Client::get_token)

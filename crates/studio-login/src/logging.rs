@@ -87,7 +87,13 @@ mod tests {
     #[test]
     fn lambda_levels_are_understood() {
         assert!(filter(Some("FATAL")).to_string().contains("error"));
-        assert!(filter(Some("nonsense")).to_string().contains("info"));
+        // An unknown level means INFO, exactly: the same filter, never a more verbose one.
+        assert_eq!(
+            filter(Some("nonsense")).to_string(),
+            filter(Some("INFO")).to_string()
+        );
+        assert_eq!(filter(None).to_string(), filter(Some("INFO")).to_string());
+        assert!(!filter(Some("nonsense")).to_string().contains("trace"));
         assert!(filter(Some("WARN"))
             .to_string()
             .contains("aws_smithy_runtime=warn"));

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lambda_runtime::LambdaEvent;
-use local_amplifybackend::{Backend, Fault, FaultKind, Operation};
+use local_amplifybackend::{Backend, Fault, FaultKind, Garble, Operation};
 use serde_json::{json, Value};
-use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier};
+use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier, MAX_ATTEMPTS};
 
 mod common;
 use common::local_settings;
@@ -190,26 +190,31 @@ async fn injected_faults_never_accept_wrongly_and_stay_inside_the_budget() {
     const ACCEPT: (bool, bool) = (true, false);
     const FAIL_CLOSED: (bool, bool) = (false, true);
     const REFUSE: (bool, bool) = (false, false);
+    // Expected (GetToken, DeleteToken) calls pin the retry policy: MAX_ATTEMPTS attempts per
+    // call, and ATTEMPT_TIMEOUT (1.5 s) fitting twice, not three times, in OPERATION_TIMEOUT (2 s).
+    let n = u64::from(MAX_ATTEMPTS);
+    assert_eq!(n, 3, "the table below is written for 3 attempts per call");
     #[rustfmt::skip]
-    let cases: Vec<(&str, Vec<Fault>, (bool, bool))> = vec![
-        ("429 once on GetToken", vec![on(get, Throttle, 1)], ACCEPT),
-        ("429 always", vec![on(None, Throttle, 0)], FAIL_CLOSED),
-        ("504 once on GetToken", vec![on(get, GatewayTimeout, 1)], ACCEPT),
-        ("504 always", vec![on(None, GatewayTimeout, 0)], FAIL_CLOSED),
-        ("500 once on DeleteToken", vec![on(del, Internal, 1)], ACCEPT),
-        ("500 always", vec![on(None, Internal, 0)], FAIL_CLOSED),
-        ("connection reset once", vec![on(get, Reset, 1)], ACCEPT),
-        ("connection reset always", vec![on(None, Reset, 0)], FAIL_CLOSED),
-        ("slow 1 s (both calls)", vec![on(None, Delay { millis: 1000 }, 2)], ACCEPT),
-        ("slow 3 s (GetToken)", vec![on(get, Delay { millis: 3000 }, 0)], FAIL_CLOSED),
-        ("slow 6 s (GetToken)", vec![on(get, Delay { millis: 6000 }, 0)], FAIL_CLOSED),
-        ("DeleteToken fails after deleting", vec![on(del, FailAfterCommit, 1)], REFUSE),
+    let cases: Vec<(&str, Vec<Fault>, (bool, bool), (u64, u64))> = vec![
+        ("429 once on GetToken", vec![on(get, Throttle, 1)], ACCEPT, (2, 1)),
+        ("429 always", vec![on(None, Throttle, 0)], FAIL_CLOSED, (n, 0)),
+        ("504 once on GetToken", vec![on(get, GatewayTimeout, 1)], ACCEPT, (2, 1)),
+        ("504 always", vec![on(None, GatewayTimeout, 0)], FAIL_CLOSED, (n, 0)),
+        ("500 once on DeleteToken", vec![on(del, Internal, 1)], ACCEPT, (1, 2)),
+        ("500 always", vec![on(None, Internal, 0)], FAIL_CLOSED, (n, 0)),
+        ("connection reset once", vec![on(get, Reset, 1)], ACCEPT, (2, 1)),
+        ("connection reset always", vec![on(None, Reset, 0)], FAIL_CLOSED, (n, 0)),
+        ("slow 1 s (both calls)", vec![on(None, Delay { millis: 1000 }, 2)], ACCEPT, (1, 1)),
+        ("slow 3 s (GetToken)", vec![on(get, Delay { millis: 3000 }, 0)], FAIL_CLOSED, (2, 0)),
+        ("slow 6 s (GetToken)", vec![on(get, Delay { millis: 6000 }, 0)], FAIL_CLOSED, (2, 0)),
+        ("DeleteToken fails after deleting", vec![on(del, FailAfterCommit, 1)], REFUSE, (1, 2)),
+        ("GetToken body unreadable", vec![on(get, Garbled { garble: Garble::Truncated }, 0)], FAIL_CLOSED, (1, 0)),
     ];
     println!(
         "| fault | outcome | function error | time (ms) | GetToken calls | DeleteToken calls |"
     );
     println!("|---|---|---|---|---|---|");
-    for (name, faults, (expect_accept, expect_error)) in cases {
+    for (name, faults, (expect_accept, expect_error), expect_calls) in cases {
         let row = run_fault(name, faults).await;
         println!(
             "| {} | {} | {} | {} | {} | {} |",
@@ -223,5 +228,9 @@ async fn injected_faults_never_accept_wrongly_and_stay_inside_the_budget() {
         assert_eq!(row.accepted, expect_accept, "{name}");
         assert_eq!(row.error, expect_error, "{name}: function error");
         assert!(row.millis < 4500, "{name}: took {} ms", row.millis);
+        assert_eq!(
+            row.calls, expect_calls,
+            "{name}: (GetToken, DeleteToken) calls"
+        );
     }
 }
