@@ -257,6 +257,7 @@ class StudioLoginStack:
             ClientName=f"amplify_backend_manager_{self.app_id}",
             ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             GenerateSecret=False,
+            PreventUserExistenceErrors="ENABLED",  # as template.yaml
         )["UserPoolClient"]["ClientId"]
         self.say(f"user pool {pool['Name']} ({self.pool_id}) wired to the four triggers")
 
@@ -306,10 +307,19 @@ class StudioLoginStack:
     def function_logs(self, binary: str) -> list[str]:
         logs = self.client("logs")
         group = f"/aws/lambda/{self.function_name(binary)}"
+        lines = []
         with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
-            events = logs.filter_log_events(logGroupName=group).get("events", [])
-            return [e["message"] for e in events]
-        return []
+            # Every page: one call returns at most 10,000 events.
+            for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+                lines.extend(e["message"] for e in page.get("events", []))
+        return lines
+
+    def invoke(self, binary: str, event: dict) -> tuple[str | None, dict]:
+        """Invoke one deployed function directly (as Cognito would): (FunctionError, answer)."""
+        out = self.client("lambda").invoke(
+            FunctionName=self.function_name(binary), Payload=json.dumps(event).encode(),
+        )
+        return out.get("FunctionError"), json.loads(out["Payload"].read() or b"null")
 
     def backend_stats(self) -> dict:
         with urllib.request.urlopen(f"{self.backend_url}/_local/stats", timeout=5) as r:

@@ -60,6 +60,32 @@ def test_stack_is_complete_and_shaped_like_studio(deployed):
         assert (config["Runtime"], config["Handler"], config["MemorySize"], config["Timeout"]) == ("provided.al2023", "bootstrap", 128, 5)
     verify_env = lam.get_function(FunctionName="amplify-login-verify-auth-challenge-samtest")["Configuration"]["Environment"]["Variables"]
     assert verify_env["AMPLIFY_APP_ID"] == APP_ID
+    # Hardening: logs kept for LogRetentionDays (default 90), not forever; the pool cannot be
+    # deleted by accident; the verify role reaches only this app's challenge tokens.
+    logs = stack.client("logs")
+    for binary in ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]:
+        name = f"/aws/lambda/amplify-login-{binary}-samtest"
+        groups = [g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name]
+        assert groups and groups[0].get("retentionInDays") == 90, groups
+    assert pool.get("DeletionProtection") == "ACTIVE", pool.get("DeletionProtection")
+    iam = stack.client("iam")
+    role = outputs["VerifyAuthChallengeRoleArn"].rsplit("/", 1)[1]
+    statements = [st for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+                  for st in _statements(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])]
+    resources = {r for st in statements if "amplifybackend:GetToken" in str(st.get("Action")) for r in _as_list(st["Resource"])}
+    assert resources == {f"arn:aws:amplifybackend:us-east-1:000000000000:/backend/{APP_ID}/challenge/*"}, resources
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(document):
+    if isinstance(document, str):
+        import json
+        import urllib.parse
+        document = json.loads(urllib.parse.unquote(document))
+    return _as_list(document.get("Statement", []))
 
 
 def test_login_and_invite_through_the_deployed_stack(deployed):

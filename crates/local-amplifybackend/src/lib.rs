@@ -125,6 +125,8 @@ struct Counters {
 /// Shared state of one service instance.
 pub struct Backend {
     tokens: Mutex<HashMap<(String, String), Stored>>,
+    /// `<access key id>/<region>` of each signed request's SigV4 credential scope, counted.
+    signers: Mutex<std::collections::BTreeMap<String, u64>>,
     faults: Mutex<VecDeque<Fault>>,
     ttl: Mutex<Duration>,
     counters: Counters,
@@ -134,6 +136,7 @@ impl Backend {
     pub fn new(ttl: Duration) -> Arc<Self> {
         Arc::new(Self {
             tokens: Mutex::default(),
+            signers: Mutex::default(),
             faults: Mutex::default(),
             ttl: Mutex::new(ttl),
             counters: Counters::default(),
@@ -160,6 +163,7 @@ impl Backend {
             "unauthenticated": n(&c.unauthenticated),
             "faultsInjected": n(&c.faults_injected),
             "liveTokens": lock(&self.tokens).len(),
+            "signedBy": *lock(&self.signers),
         })
     }
 
@@ -310,14 +314,14 @@ async fn handle(
             ))
         }
     };
-    let signed = request
+    let signer = request
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.starts_with("AWS4-HMAC-SHA256 ") && v.contains("/amplifybackend/aws4_request")
-        });
-    if !signed {
+        .and_then(signer_of);
+    if let Some(signer) = signer {
+        *lock(&backend.signers).entry(signer).or_default() += 1;
+    } else {
         backend
             .counters
             .unauthenticated
@@ -456,6 +460,19 @@ fn unreachable_reply() -> Reply {
         "InternalServerException",
         "unroutable request",
     )
+}
+
+/// `AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/amplifybackend/aws4_request, …` →
+/// `AKID/us-east-1`; `None` unless it is a SigV4 signature for amplifybackend.
+fn signer_of(authorization: &str) -> Option<String> {
+    let scope = authorization
+        .strip_prefix("AWS4-HMAC-SHA256 Credential=")?
+        .split(',')
+        .next()?;
+    match scope.split('/').collect::<Vec<_>>().as_slice() {
+        [key, _date, region, "amplifybackend", "aws4_request"] => Some(format!("{key}/{region}")),
+        _ => None,
+    }
 }
 
 /// Path labels arrive percent-encoded.

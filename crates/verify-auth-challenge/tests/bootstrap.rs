@@ -52,6 +52,12 @@ impl Function {
         if let Some(app_id) = app_id {
             command.env("AMPLIFY_APP_ID", app_id);
         }
+        for (name, value) in changes {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
         let mut child = command.spawn().expect("spawn the verify bootstrap");
         let stdout = Arc::new(Mutex::new(Vec::new()));
         for mut pipe in [
@@ -285,4 +291,130 @@ async fn no_secret_leaves_the_bootstrap_at_any_level() {
             );
         }
     }
+}
+
+/// A stand-in for the instance metadata service that counts connections and answers none.
+async fn metadata_listener() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (format!("http://{address}"), connections)
+}
+
+fn signed_by(backend: &Backend) -> Value {
+    backend.stats()["signedBy"].clone()
+}
+
+/// aws-config's chain, environment first: Lambda's keys sign the calls, and neither init nor the
+/// warm path asks the instance metadata service anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_credentials_sign_and_nothing_asks_instance_metadata() {
+    let (endpoint, backend) = backend().await;
+    let (imds, imds_connections) = metadata_listener().await;
+    let mut function = Function::start_with(
+        &endpoint,
+        Some(APP),
+        "INFO",
+        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", Some(&imds))],
+    )
+    .await;
+    for _ in 0..3 {
+        let (session, code) = backend.create_token(APP);
+        let out = function.invoke(event(APP, &session, json!(code))).await;
+        assert_eq!(answer_correct(&out), Some(true), "{out:?}");
+    }
+    let logs = function.logs().await;
+    assert_eq!(
+        signed_by(&backend),
+        json!({"AKIDBOOTSTRAPTEST/us-east-1": 6})
+    );
+    assert_eq!(
+        imds_connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no instance metadata request: {logs}"
+    );
+    assert!(!logs.contains("no AWS credentials"), "{logs}");
+}
+
+/// A named profile in the shared files, no keys in the environment and no AWS_REGION: the
+/// profile's key signs, in the profile's region; instance metadata is never asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_profile_gives_credentials_and_region() {
+    let (endpoint, backend) = backend().await;
+    let (imds, imds_connections) = metadata_listener().await;
+    let dir = std::env::temp_dir().join(format!("verify-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let credentials = dir.join("credentials");
+    let config = dir.join("config");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIDDEFAULTNOTUSED\naws_secret_access_key = x\n\n\
+         [studio-admin]\naws_access_key_id = AKIDPROFILETEST\naws_secret_access_key = profile-secret\n",
+    )
+    .expect("credentials file");
+    std::fs::write(&config, "[profile studio-admin]\nregion = eu-west-2\n").expect("config file");
+    let (credentials, config) = (
+        credentials.display().to_string(),
+        config.display().to_string(),
+    );
+    let mut function = Function::start_with(
+        &endpoint,
+        Some(APP),
+        "INFO",
+        &[
+            ("AWS_ACCESS_KEY_ID", None),
+            ("AWS_SECRET_ACCESS_KEY", None),
+            ("AWS_REGION", None),
+            ("AWS_PROFILE", Some("studio-admin")),
+            ("AWS_SHARED_CREDENTIALS_FILE", Some(&credentials)),
+            ("AWS_CONFIG_FILE", Some(&config)),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", Some(&imds)),
+        ],
+    )
+    .await;
+    let (session, code) = backend.create_token(APP);
+    let out = function.invoke(event(APP, &session, json!(code))).await;
+    let logs = function.logs().await;
+    assert_eq!(answer_correct(&out), Some(true), "{out:?}\n{logs}");
+    assert_eq!(signed_by(&backend), json!({"AKIDPROFILETEST/eu-west-2": 2}));
+    assert!(logs.contains(r#""region":"eu-west-2""#), "{logs}");
+    assert_eq!(
+        imds_connections.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// No credentials anywhere (and instance metadata switched off): a warning at start-up, and
+/// every verify fails closed with the generic error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_every_verify_fails_closed() {
+    let (endpoint, backend) = backend().await;
+    let mut function = Function::start_with(
+        &endpoint,
+        Some(APP),
+        "INFO",
+        &[
+            ("AWS_ACCESS_KEY_ID", None),
+            ("AWS_SECRET_ACCESS_KEY", None),
+            ("AWS_EC2_METADATA_DISABLED", Some("true")),
+        ],
+    )
+    .await;
+    let (session, code) = backend.create_token(APP);
+    let out = function.invoke(event(APP, &session, json!(code))).await;
+    let logs = function.logs().await;
+    let error = out.expect_err("fails closed");
+    assert!(error.contains(VERIFY_FAILED), "{error}");
+    assert!(logs.contains("no AWS credentials"), "{logs}");
+    assert_eq!(backend.stats()["getToken"], 0, "nothing unsigned was sent");
 }

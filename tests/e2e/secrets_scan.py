@@ -1,0 +1,34 @@
+"""What the end-to-end suite remembers of the secrets it used, and the scan of every function log
+line for them (run by conftest.py once all tests are done, so test order does not matter)."""
+
+import json
+
+# Every code, wrong answer and temporary password a test used: none may appear in any log line.
+SECRETS: list[str] = []
+# ERROR lines are expected only from a deliberate AmplifyBackend outage: verify's own line, and
+# lambda_runtime's report of the (fixed, generic) error the function returned.
+EXPECTED_ERROR_OUTCOMES = {"backend_unavailable"}
+EXPECTED_ERROR_MESSAGES = {'"the login code could not be checked"'}
+
+
+def remember(secret: str) -> str:
+    SECRETS.append(secret)
+    return secret
+
+
+def assert_clean(logs: dict[str, list[str]]):
+    assert len(SECRETS) >= 8, f"the suite used too few secrets to prove anything: {len(SECRETS)}"
+    for binary, lines in logs.items():
+        assert lines, f"{binary} logged nothing"
+        for line in lines:
+            for secret in SECRETS:
+                assert secret not in line, f"{binary} logged a secret: {line}"
+            assert "Runtime.ExitError" not in line and "panicked" not in line, f"{binary}: {line}"
+            record = json.loads(line) if line.startswith("{") else {}
+            fields = record.get("fields", {})
+            if record.get("level") == "ERROR":
+                assert fields.get("outcome") in EXPECTED_ERROR_OUTCOMES \
+                    or fields.get("message") in EXPECTED_ERROR_MESSAGES, f"{binary}: unexpected ERROR: {line}"
+            if {"outcome", "decision", "attempt", "trigger_source", "app_id"} & set(fields) \
+                    and "accepting only" not in fields.get("message", ""):
+                assert record["span"]["requestId"], f"{binary}: request id on invocation lines: {line}"
