@@ -26,15 +26,33 @@ struct Function {
 }
 
 impl Function {
+    /// The bootstrap as Lambda starts it: region and the role's keys in the environment, an empty
+    /// home (no shared AWS files) and instance metadata pointing nowhere.
     async fn start(endpoint: &str, app_id: Option<&str>, level: &str) -> Self {
+        Self::start_with(endpoint, app_id, level, &[]).await
+    }
+
+    /// [`Function::start`] with environment changes: `(name, Some(value))` sets, `(name, None)`
+    /// removes.
+    async fn start_with(
+        endpoint: &str,
+        app_id: Option<&str>,
+        level: &str,
+        changes: &[(&str, Option<&str>)],
+    ) -> Self {
         let api = runtime_api::start().await.expect("runtime API");
-        let home =
-            std::env::temp_dir().join(format!("verify-bootstrap-home-{}", std::process::id()));
+        let home = std::env::temp_dir().join(format!(
+            "verify-bootstrap-home-{}-{}",
+            std::process::id(),
+            api.address.port()
+        ));
         let _ = std::fs::create_dir_all(&home);
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_verify-auth-challenge"));
         command
             .env_clear()
             .env("HOME", &home)
+            // Nothing listens there: a connection attempt fails fast instead of waiting.
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
             .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "verify-auth-challenge")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
