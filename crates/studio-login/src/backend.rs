@@ -1,11 +1,10 @@
 use std::time::Duration;
 
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_amplifybackend::config::http::HttpResponse;
 use aws_sdk_amplifybackend::config::retry::RetryConfig;
 use aws_sdk_amplifybackend::config::timeout::TimeoutConfig;
-use aws_sdk_amplifybackend::config::{
-    BehaviorVersion, Credentials, IdentityCache, Region, StalledStreamProtectionConfig,
-};
+use aws_sdk_amplifybackend::config::StalledStreamProtectionConfig;
 use aws_sdk_amplifybackend::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
 use aws_sdk_amplifybackend::operation::get_token::GetTokenError;
@@ -15,8 +14,9 @@ use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 use crate::{Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable};
 
-/// The original function's endpoint override. Precedence: `ENDPOINT`, then the AWS SDKs'
-/// `AWS_ENDPOINT_URL_AMPLIFYBACKEND`, then `AWS_ENDPOINT_URL`, then the regional endpoint.
+/// The original function's endpoint override. It wins over the AWS SDKs' own
+/// `AWS_ENDPOINT_URL_AMPLIFYBACKEND` and `AWS_ENDPOINT_URL` (which aws-config reads, and ignores
+/// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`); then the regional endpoint.
 pub const ENDPOINT_ENV: &str = "ENDPOINT";
 
 /// Attempts per call (first try + 2 retries) for throttling, 5xx, timeouts and dropped connections.
@@ -42,88 +42,70 @@ pub fn timeout_config() -> TimeoutConfig {
         .build()
 }
 
-/// Where and as whom to call AmplifyBackend.
-#[derive(Clone, Debug)]
-pub struct BackendSettings {
-    pub region: String,
-    /// `None` leaves the client without credentials: every call then fails closed.
-    pub credentials: Option<Credentials>,
-    pub endpoint: Option<String>,
-}
-
-impl BackendSettings {
-    /// What the Lambda environment provides: `AWS_REGION` and the execution role's
-    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-    }
-
-    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
-        let region = var("AWS_REGION")
-            .or_else(|| var("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".into());
-        let credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-            (Some(key), Some(secret)) => Some(Credentials::new(
-                key,
-                secret,
-                var("AWS_SESSION_TOKEN"),
-                None,
-                "environment",
-            )),
-            _ => None,
-        };
-        let sdk_endpoints_ignored = var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let endpoint = var(ENDPOINT_ENV).or_else(|| {
-            (!sdk_endpoints_ignored)
-                .then(|| var("AWS_ENDPOINT_URL_AMPLIFYBACKEND").or_else(|| var("AWS_ENDPOINT_URL")))
-                .flatten()
-        });
-        Self {
-            region,
-            credentials,
-            endpoint,
-        }
-    }
-}
-
-/// The client with this crate's retry, timeout and TLS choices. Building it does no I/O: the
-/// connection (and the CA store) is set up on first use and then reused across invocations.
-pub fn client(settings: &BackendSettings) -> Client {
+/// aws-config's loader with this crate's choices: HTTPS through rustls with the `ring` provider,
+/// bounded retries and timeouts, no stalled-stream detection (our timeouts bound every call and
+/// the bodies are small), and `ENDPOINT` when set. Region, credentials and the SDK's endpoint
+/// variables come from aws-config's standard chains: the environment first (what Lambda
+/// provides), then the shared config/credentials files and profiles, web identity, the
+/// container endpoint and instance metadata. Loading reads the environment and the profile
+/// files; credentials are resolved on first use, so nothing goes over the network at init.
+pub fn config_loader() -> ConfigLoader {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut config = aws_sdk_amplifybackend::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(settings.region.clone()))
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https)
         .retry_config(retry_config())
         .timeout_config(timeout_config())
-        // Our own timeouts bound every call; small JSON bodies need no stall detection.
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-        // The credentials are static for the life of the Lambda environment: nothing to cache.
-        .identity_cache(IdentityCache::no_cache());
-    if let Some(credentials) = &settings.credentials {
-        config = config.credentials_provider(credentials.clone());
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    match std::env::var(ENDPOINT_ENV) {
+        Ok(endpoint) if !endpoint.trim().is_empty() => loader.endpoint_url(endpoint.trim()),
+        _ => loader,
     }
-    if let Some(endpoint) = &settings.endpoint {
-        config = config.endpoint_url(endpoint);
-    }
-    Client::from_conf(config.build())
 }
 
-/// [`client`] for [`BackendSettings::from_env`], logging what it found (never a key).
-pub fn client_from_env() -> Client {
-    let settings = BackendSettings::from_env();
-    if settings.credentials.is_none() {
-        tracing::warn!("no AWS credentials in the environment: every verify will fail closed");
+/// The client for a loaded configuration. Building it does no I/O: the connection (and the CA
+/// store) is set up on first use and then reused across invocations.
+pub fn client(config: &SdkConfig) -> Client {
+    Client::new(config)
+}
+
+/// Where credentials could come from without asking the network: aws-config tries these before
+/// the container and instance-metadata endpoints. Only for the start-up hint below.
+fn credentials_configured_locally() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    let home_file = |name: &str| {
+        std::env::var_os("HOME")
+            .map(|home| std::path::Path::new(&home).join(".aws").join(name))
+            .is_some_and(|path| path.is_file())
+    };
+    set("AWS_ACCESS_KEY_ID")
+        || set("AWS_PROFILE")
+        || set("AWS_WEB_IDENTITY_TOKEN_FILE")
+        || set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        || set("AWS_SHARED_CREDENTIALS_FILE")
+        || set("AWS_CONFIG_FILE")
+        || home_file("credentials")
+        || home_file("config")
+}
+
+/// [`client`] for [`config_loader`], logging what it found (never a key). What the verify
+/// function builds once at init.
+pub async fn client_from_env() -> Client {
+    let config = config_loader().load().await;
+    if !credentials_configured_locally() {
+        tracing::warn!(
+            "no AWS credentials in the environment or the shared files: only the instance \
+             metadata service is left to ask, and without credentials every verify fails closed"
+        );
     }
     tracing::info!(
-        region = settings.region,
-        endpoint = settings.endpoint.as_deref(),
+        region = config.region().map(|r| r.as_ref()),
+        endpoint = config.endpoint_url(),
         "AmplifyBackend client ready"
     );
-    client(&settings)
+    client(&config)
 }
 
 /// The real [`TokenStore`]: AmplifyBackend GetToken / DeleteToken through the AWS SDK.
@@ -471,60 +453,6 @@ mod tests {
         assert_eq!(identifier("abc-123_X.y:z#w"), "abc-123_X.y:z#w");
         assert_eq!(identifier("Err\" body=secret"), "Err");
         assert_eq!(identifier(&"a".repeat(100)).len(), 64);
-    }
-
-    #[test]
-    fn settings_follow_the_lambda_environment_and_endpoint_precedence() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        let lambda = BackendSettings::from_lookup(env(&[
-            ("AWS_REGION", "eu-west-1"),
-            ("AWS_ACCESS_KEY_ID", "AKID"),
-            ("AWS_SECRET_ACCESS_KEY", "SECRET"),
-            ("AWS_SESSION_TOKEN", "TOKEN"),
-        ]));
-        assert_eq!(lambda.region, "eu-west-1");
-        assert_eq!(lambda.endpoint, None);
-        let credentials = lambda.credentials.expect("credentials");
-        assert_eq!(credentials.session_token(), Some("TOKEN"));
-        assert!(
-            !format!("{credentials:?}").contains("SECRET"),
-            "credentials Debug is redacted"
-        );
-
-        let all = &[
-            ("ENDPOINT", "http://a"),
-            ("AWS_ENDPOINT_URL_AMPLIFYBACKEND", "http://b"),
-            ("AWS_ENDPOINT_URL", "http://c"),
-        ];
-        assert_eq!(
-            BackendSettings::from_lookup(env(all)).endpoint.as_deref(),
-            Some("http://a")
-        );
-        assert_eq!(
-            BackendSettings::from_lookup(env(&all[1..]))
-                .endpoint
-                .as_deref(),
-            Some("http://b")
-        );
-        assert_eq!(
-            BackendSettings::from_lookup(env(&all[2..]))
-                .endpoint
-                .as_deref(),
-            Some("http://c")
-        );
-        let ignored = &[
-            ("AWS_ENDPOINT_URL", "http://c"),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ];
-        assert_eq!(BackendSettings::from_lookup(env(ignored)).endpoint, None);
-        assert!(BackendSettings::from_lookup(env(&[])).credentials.is_none());
     }
 
     #[test]

@@ -16,7 +16,7 @@ mod verify;
 pub mod test_support;
 
 pub use backend::{
-    client, client_from_env, retry_config, timeout_config, AmplifyBackendStore, BackendSettings,
+    client, client_from_env, config_loader, retry_config, timeout_config, AmplifyBackendStore,
     ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use secret::ChallengeCode;

@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     studio_login::logging::init();
     // Built once: every warm invocation reuses the client and its connection pool.
     let verifier = Verifier::new(
-        AmplifyBackendStore::new(client_from_env()),
+        AmplifyBackendStore::new(client_from_env().await),
         pool_app_from_env(),
     );
     run(service_fn(|event| function_handler(&verifier, event))).await

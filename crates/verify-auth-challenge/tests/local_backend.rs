@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Backend, Fault, FaultKind, Garble, Operation};
 use serde_json::{json, Value};
-use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier, MAX_ATTEMPTS};
+use studio_login::{AmplifyBackendStore, PoolApp, Verifier, MAX_ATTEMPTS};
 
 mod common;
-use common::local_settings;
+use common::local_client;
 use verify_auth_challenge::function_handler;
 
 const APP: &str = "d1a2b3c4d5e6f7";
@@ -23,7 +23,7 @@ async fn backend() -> (String, Arc<Backend>) {
 }
 
 async fn verifier(endpoint: &str) -> Verifier<AmplifyBackendStore> {
-    let client = client(&local_settings(endpoint));
+    let client = local_client(endpoint).await;
     Verifier::new(
         AmplifyBackendStore::new(client),
         PoolApp::Only(APP.to_string()),
@@ -144,6 +144,10 @@ async fn concurrent_replays_of_one_code_accept_exactly_once() {
     }
 }
 
+/// A fault, and what one verify of a correct code must do under it: (accepted, function error),
+/// (GetToken, DeleteToken) calls.
+type FaultCase = (&'static str, Vec<Fault>, (bool, bool), (u64, u64));
+
 /// One row of the fault table: what the fault did to one verify of a correct code.
 struct Row {
     fault: &'static str,
@@ -195,7 +199,7 @@ async fn injected_faults_never_accept_wrongly_and_stay_inside_the_budget() {
     let n = u64::from(MAX_ATTEMPTS);
     assert_eq!(n, 3, "the table below is written for 3 attempts per call");
     #[rustfmt::skip]
-    let cases: Vec<(&str, Vec<Fault>, (bool, bool), (u64, u64))> = vec![
+    let cases: Vec<FaultCase> = vec![
         ("429 once on GetToken", vec![on(get, Throttle, 1)], ACCEPT, (2, 1)),
         ("429 always", vec![on(None, Throttle, 0)], FAIL_CLOSED, (n, 0)),
         ("504 once on GetToken", vec![on(get, GatewayTimeout, 1)], ACCEPT, (2, 1)),

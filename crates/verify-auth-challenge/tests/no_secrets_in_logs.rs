@@ -10,11 +10,11 @@ use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Fault, FaultKind, Garble, Operation};
 use serde_json::{json, Value};
 use studio_login::test_support::fixture;
-use studio_login::{client, AmplifyBackendStore, PoolApp, Verifier};
+use studio_login::{AmplifyBackendStore, PoolApp, Verifier};
 use verify_auth_challenge::VERIFY_FAILED;
 
 mod common;
-use common::local_settings;
+use common::local_client;
 
 const APP: &str = "d1a2b3c4d5e6f7";
 const TEMP_PASSWORD: &str = "Tmp#Pa55-wOrd!x9";
@@ -114,7 +114,7 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
         .await
         .unwrap();
-    let client = client(&local_settings(&format!("http://{address}")));
+    let client = local_client(&format!("http://{address}")).await;
     let verifier = Verifier::new(AmplifyBackendStore::new(client), PoolApp::Only(APP.into()));
     let verify = |event: Value| verify_auth_challenge::function_handler(&verifier, lambda(event));
 

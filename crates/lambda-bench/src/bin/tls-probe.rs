@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use aws_sdk_amplifybackend::config::{Credentials, Region};
 use lambda_bench::proc_stats::cpu_ns;
-use studio_login::{client, BackendSettings};
+use studio_login::{client, config_loader};
 
 fn schedstat() -> Duration {
     Duration::from_nanos(cpu_ns("self"))
@@ -18,15 +19,14 @@ async fn main() {
         eprintln!("usage: tls-probe https://127.0.0.1:PORT");
         std::process::exit(2);
     };
-    let settings = BackendSettings {
-        region: "us-east-1".into(),
-        credentials: Some(aws_sdk_amplifybackend::config::Credentials::new(
-            "AKID", "secret", None, None, "probe",
-        )),
-        endpoint: Some(endpoint),
-    };
     let (cpu0, wall0) = (schedstat(), Instant::now());
-    let backend = client(&settings);
+    let config = config_loader()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "secret", None, None, "probe"))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let backend = client(&config);
     let (cpu1, wall1) = (schedstat(), Instant::now());
     println!(
         "client construction: cpu {:?}, wall {:?}",
