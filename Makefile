@@ -24,7 +24,7 @@ SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
 .PHONY: bench bench-smoke race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
-        migrate rollback venv tools sam-venv clean
+        migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
@@ -138,6 +138,24 @@ $(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-benc
 	python3 crates/lambda-bench/node/extract_handler.py $(SEED) > $(NODE_DIR)/index.js
 	cd $(NODE_DIR) && npm install --no-audit --no-fund --loglevel=error
 	touch $@
+
+## deploy-cargo-lambda: the four arm64 functions with `cargo lambda deploy`, attached to the pool
+deploy-cargo-lambda: tools venv
+	@test -n "$(APP_ID)" || { echo "usage: make deploy-cargo-lambda APP_ID=... [SHORT_CODE=rust] [REGION=...]"; exit 2; }
+	@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build
+	$(WITH_TOOLS) $(PY) deploy/cargo_lambda_deploy.py --app-id $(APP_ID) --short-code $(or $(SHORT_CODE),rust) \
+	  --lambda-dir $(ARM_DIR) $(if $(REGION),--region $(REGION))
+
+## dev: a local AmplifyBackend on :9100 and `cargo lambda watch` (Invoke API on :9000) for all four
+## functions, with the verify function pointed at it; see README "Local development"
+DEV_APP_ID ?= d1a2b3c4d5e6f7
+DEV_BACKEND_PORT ?= 9100
+DEV_INVOKE_PORT ?= 9000
+dev: tools local-backend
+	@$(LOCAL_BACKEND) --port $(DEV_BACKEND_PORT) & backend=$$!; trap "kill $$backend" EXIT; \
+	  $(WITH_TOOLS) cargo lambda watch $(if $(SSO),--features sso) \
+	    --invoke-address 127.0.0.1 --invoke-port $(DEV_INVOKE_PORT) \
+	    --env-var ENDPOINT=http://127.0.0.1:$(DEV_BACKEND_PORT),AMPLIFY_APP_ID=$(DEV_APP_ID)
 
 ## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place
 migrate: tools venv

@@ -234,7 +234,7 @@ class StudioLoginStack:
         return env
 
     def _deploy(self):
-        lam, idp = self.client("lambda"), self.client("cognito-idp")
+        lam = self.client("lambda")
         arns = {}
         for trigger, binary in TRIGGERS.items():
             arns[trigger] = lam.create_function(
@@ -245,11 +245,16 @@ class StudioLoginStack:
                 **self._code(binary),
             )["FunctionArn"]
             self.say(f"deployed {self.function_name(binary)} ({self._code(binary)['Runtime']})")
+        self.create_pool(arns)
+
+    def create_pool(self, triggers: dict):
+        """Studio's login pool `amplify_backend_manager_<appId>` and its app client."""
+        idp = self.client("cognito-idp")
         pool = idp.create_user_pool(
             PoolName=f"amplify_backend_manager_{self.app_id}",
             UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
-            LambdaConfig=arns,
+            LambdaConfig=triggers,
         )["UserPool"]
         self.pool_id = pool["Id"]
         self.client_id = idp.create_user_pool_client(

@@ -14,7 +14,9 @@
 //! concurrent deletes exactly one succeeds.
 //!
 //! Test hooks under `/_local/` (no auth): `POST /_local/control` queues faults or changes the TTL,
-//! `GET /_local/stats` reports calls per operation and connections accepted.
+//! `GET /_local/stats` reports calls per operation, connections accepted and who signed the calls,
+//! `POST /_local/tokens/{appId}` mints a token like CreateToken without a signature (local
+//! development: a code to paste into a verify event).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -503,6 +505,14 @@ fn decode(label: &str) -> String {
 async fn control(backend: &Backend, rest: &[&str], request: Request<Incoming>) -> Reply {
     match (request.method().clone(), rest) {
         (Method::GET, ["stats"]) => reply(StatusCode::OK, backend.stats()),
+        (Method::POST, ["tokens", app_id]) if !app_id.is_empty() => {
+            let app_id = decode(app_id);
+            let (session_id, code) = backend.create_token(&app_id);
+            reply(
+                StatusCode::OK,
+                json!({"appId": app_id, "sessionId": session_id, "challengeCode": code}),
+            )
+        }
         (Method::POST, ["control"]) => {
             let body = match request.into_body().collect().await {
                 Ok(body) => body.to_bytes(),
