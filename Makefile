@@ -23,7 +23,7 @@ CARGO_TOOLS := build/cargo-tools
 SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
 .PHONY: bench bench-smoke race load deny fuzz fuzz-smoke node-original \
-        demo test unit e2e lint fmt build functions-x86_64 local-backend sizes template-lint \
+        demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
@@ -40,6 +40,20 @@ e2e: venv tools sam-venv functions-x86_64 local-backend
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 ## lint: formatting, clippy (warnings are errors), and the SAM template
+## e2e-arm64: what users deploy — the arm64 release zips of `make build` — through the login
+## suite and the SAM deploy (template default arm64), then a bench smoke and a replay race, all
+## under qemu-user via binfmt_misc (tests/arm64/emulation.sh; root, installs from apt if needed)
+ARM_BIN_DIR := build/lambda/arm64-bin
+e2e-arm64: build venv tools sam-venv local-backend
+	bash tests/arm64/emulation.sh
+	STUDIO_ARCH=arm64 $(PY) -m pytest tests/e2e/test_login.py tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
+	@rm -rf $(ARM_BIN_DIR); for f in $(FUNCTIONS); do mkdir -p $(ARM_BIN_DIR)/$$f && \
+	  python3 -m zipfile -e $(ARM_DIR)/$$f/bootstrap.zip $(ARM_BIN_DIR)/$$f && chmod +x $(ARM_BIN_DIR)/$$f/bootstrap || exit 1; done
+	cargo build --release -p lambda-bench
+	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --events 10 --runs 1
+	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 20x2
+	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 10x10
+
 lint: template-lint
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
@@ -54,13 +68,15 @@ template-lint: tools sam-venv
 fmt:
 	cargo fmt --all
 
-## build: arm64 release artifacts, build/lambda/arm64/<function>/bootstrap.zip, with sizes
+## build: arm64 release artifacts, build/lambda/arm64/<function>/bootstrap.zip, platform-checked, with sizes
 build: tools
 	$(WITH_TOOLS) cargo lambda build --release --arm64 $(BIN_FLAGS) --output-format zip --lambda-dir $(ARM_DIR)
+	python3 deploy/check_artifacts.py --arch arm64 $(ARM_DIR)
 	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
 functions-x86_64: tools
 	$(WITH_TOOLS) cargo lambda build --release --x86-64 $(BIN_FLAGS) --output-format binary --lambda-dir $(X86_DIR)
+	python3 deploy/check_artifacts.py --arch x86_64 $(X86_DIR)
 
 local-backend:
 	cargo build --release -p local-amplifybackend

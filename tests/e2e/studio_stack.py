@@ -97,8 +97,10 @@ NODE_PLACEHOLDER_ZIP = _node_placeholder_zip()
 @dataclass
 class StudioLoginStack:
     app_id: str = "d1a2b3c4d5e6f7"
-    # cargo lambda build --release --x86-64 --output-format binary --lambda-dir build/lambda/x86_64
-    artifacts: Path = BUILD / "lambda" / "x86_64"
+    # "x86_64": the host build (`make functions-x86_64`, binaries in build/lambda/x86_64);
+    # "arm64": exactly the release zips of `make build` (build/lambda/arm64/<function>/bootstrap.zip),
+    # which ministack can exec only under qemu-user through binfmt_misc (tests/arm64/emulation.sh).
+    architecture: str = field(default_factory=lambda: os.environ.get("STUDIO_ARCH", "x86_64"))
     backend_bin: Path = ROOT / "target" / "release" / "local-amplifybackend"
     log_level: str = "INFO"
     token_ttl: float = 300.0
@@ -215,7 +217,13 @@ class StudioLoginStack:
     def function_name(self, binary: str) -> str:
         return f"amplify-login-{binary}-{self.short_code or self.app_id[:8]}"
 
+    @property
+    def artifacts(self) -> Path:
+        return BUILD / "lambda" / self.architecture
+
     def function_zip(self, binary: str) -> bytes:
+        if self.architecture == "arm64":
+            return (self.artifacts / binary / "bootstrap.zip").read_bytes()
         return bootstrap_zip(self.artifacts / binary / "bootstrap")
 
     def _code(self, binary: str) -> dict:
@@ -240,7 +248,7 @@ class StudioLoginStack:
             arns[trigger] = lam.create_function(
                 FunctionName=self.function_name(binary),
                 Role="arn:aws:iam::000000000000:role/amplify-login-lambda",
-                Architectures=["x86_64"],
+                Architectures=[self.architecture if self.functions == "rust" else "x86_64"],
                 Environment={"Variables": self.function_env(binary)},
                 **self._code(binary),
             )["FunctionArn"]

@@ -26,7 +26,7 @@ def cli(stack, tmp: Path, *args: str, stdin=subprocess.DEVNULL) -> subprocess.Co
     env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
     command = [sys.executable, str(ROOT / "deploy" / "migrate.py"), *args,
                "--app-id", APP_ID, "--short-code", SHORT_CODE, "--endpoint-url", stack.ministack_url,
-               "--artifacts", str(tmp / "artifacts"), "--architecture", "x86_64", "--records", str(tmp / "records")]
+               "--artifacts", str(tmp / "artifacts"), "--architecture", stack.architecture, "--records", str(tmp / "records")]
     result = subprocess.run(command, env=env, stdin=stdin, capture_output=True, text=True, timeout=180)
     print(result.stdout, result.stderr)
     return result

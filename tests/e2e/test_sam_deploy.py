@@ -1,6 +1,7 @@
 """The SAM template, deployed: `sam build` + `sam deploy` into ministack's CloudFormation (which
 applies the SAM transform), then a whole login and an invitation through the deployed stack.
-ministack runs bootstraps on this host, so this deploys Architecture=x86_64."""
+ministack runs bootstraps on this host: Architecture=x86_64 by default, and the template's default
+arm64 under qemu-user emulation with STUDIO_ARCH=arm64 (`make e2e-arm64`)."""
 
 import os
 import subprocess
@@ -30,15 +31,17 @@ def sam(stack, *args: str) -> subprocess.CompletedProcess:
 def deployed():
     with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3",
                           say=lambda _: None) as stack:
-        built = sam(stack, "build", "--build-dir", str(BUILD / "sam-x86_64"),
-                    "--parameter-overrides", f"AppId={APP_ID} Architecture=x86_64")
+        arch = stack.architecture
+        build_dir = BUILD / f"sam-{arch}"
+        built = sam(stack, "build", "--build-dir", str(build_dir),
+                    "--parameter-overrides", f"AppId={APP_ID} Architecture={arch}")
         assert built.returncode == 0, built.stderr
         stack.client("s3").create_bucket(Bucket="sam-artifacts")
-        deploy = sam(stack, "deploy", "--template-file", str(BUILD / "sam-x86_64" / "template.yaml"),
+        deploy = sam(stack, "deploy", "--template-file", str(build_dir / "template.yaml"),
                      "--stack-name", STACK_NAME, "--s3-bucket", "sam-artifacts", "--capabilities", "CAPABILITY_IAM",
                      "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--region", "us-east-1",
                      "--parameter-overrides",
-                     f"AppId={APP_ID} ShortCode=samtest Architecture=x86_64 AmplifyBackendEndpoint={stack.backend_url}")
+                     f"AppId={APP_ID} ShortCode=samtest Architecture={arch} AmplifyBackendEndpoint={stack.backend_url}")
         assert deploy.returncode == 0, deploy.stderr
         described = stack.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
@@ -58,6 +61,7 @@ def test_stack_is_complete_and_shaped_like_studio(deployed):
     for binary in ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]:
         config = lam.get_function(FunctionName=f"amplify-login-{binary}-samtest")["Configuration"]
         assert (config["Runtime"], config["Handler"], config["MemorySize"], config["Timeout"]) == ("provided.al2023", "bootstrap", 128, 5)
+        assert config["Architectures"] == [stack.architecture]
     verify_env = lam.get_function(FunctionName="amplify-login-verify-auth-challenge-samtest")["Configuration"]["Environment"]["Variables"]
     assert verify_env["AMPLIFY_APP_ID"] == APP_ID
     # Hardening: logs kept for LogRetentionDays (default 90), not forever; the pool cannot be

@@ -1,14 +1,15 @@
 //! `lambda-bench`: each trigger's bootstrap under a loopback Lambda Runtime API, against the local
 //! AmplifyBackend (in this process), measured the way Lambda bills it. Every answer is checked.
-//!
-//! lambda-bench [--bin-dir DIR (holding <function>/bootstrap)] [--node-dir DIR] [--events N] [--runs R] [--markdown FILE]
-//! lambda-bench --race ROUNDSxRACERS   (replay race through the real verify binary)
+//! Warm invocations by default, cold starts with `--cold`, the replay race with `--race`;
+//! `lambda-bench --help` for the options.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+use lambda_bench::cold;
 use lambda_bench::proc_stats::{cpu_ns, peak_rss_kib};
 use lambda_bench::runtime_api;
 use local_amplifybackend::Backend;
@@ -374,51 +375,52 @@ async fn race(
     Ok(histogram)
 }
 
+/// Runs Lambda bootstraps (ours and the Node original) under a loopback Runtime API against the
+/// local AmplifyBackend, and measures them. Every answer is checked: a wrong one fails the run.
+#[derive(Parser, Debug)]
+#[command(name = "lambda-bench", version)]
 struct Options {
-    race: Option<(usize, usize)>,
+    /// Directory holding <function>/bootstrap (cargo lambda build --output-format binary).
+    #[arg(long, default_value = "build/lambda/x86_64")]
     bin_dir: PathBuf,
+    /// Directory of the Node original (`make node-original`): measured beside ours.
+    #[arg(long)]
     node_dir: Option<PathBuf>,
-    events: usize,
-    runs: usize,
+    /// Warm invocations per run (after one cold invocation).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    events: u32,
+    /// Runs per function; the medians are reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Also write the table to this file (Markdown).
+    #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Replay race instead: ROUNDSxRACERS verify processes given one correct code at once.
+    #[arg(long, value_name = "ROUNDSxRACERS", value_parser = parse_race)]
+    race: Option<(usize, usize)>,
+    /// Cold starts instead: a fresh process per trial, AmplifyBackend over TLS (a CA made for
+    /// the run, trusted through SSL_CERT_FILE / NODE_EXTRA_CA_CERTS).
+    #[arg(long, conflicts_with = "race")]
+    cold: bool,
+    /// With --cold: fresh processes per function.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..))]
+    trials: u32,
+    /// With --cold: run each process under the CPU share Lambda gives this memory size (MB),
+    /// through a cgroup CPU quota (root; v1 cpu controller or v2 cpu.max).
+    #[arg(long, value_name = "MB", requires = "cold")]
+    memory: Option<u32>,
+    /// Only these functions (default: all four, and the Node original when --node-dir is given).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
-fn options() -> Result<Options, String> {
-    let mut options = Options {
-        race: None,
-        // cargo lambda build --release --x86-64 --output-format binary --lambda-dir build/lambda/x86_64
-        bin_dir: PathBuf::from("build/lambda/x86_64"),
-        node_dir: None,
-        events: 1000,
-        runs: 3,
-        markdown: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--bin-dir" => options.bin_dir = value()?.into(),
-            "--node-dir" => options.node_dir = Some(value()?.into()),
-            "--events" => {
-                options.events = value()?.parse().map_err(|e| format!("--events: {e}"))?
-            }
-            "--runs" => options.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
-            "--markdown" => options.markdown = Some(value()?.into()),
-            "--race" => {
-                let spec = value()?;
-                let (rounds, racers) = spec
-                    .split_once('x')
-                    .ok_or("--race ROUNDSxRACERS, e.g. 1000x2")?;
-                let parse = |v: &str| v.parse::<usize>().map_err(|e| format!("--race: {e}"));
-                options.race = Some((parse(rounds)?, parse(racers)?));
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
+fn parse_race(spec: &str) -> Result<(usize, usize), String> {
+    let (rounds, racers) = spec.split_once('x').ok_or("ROUNDSxRACERS, e.g. 1000x2")?;
+    let parse = |v: &str| v.parse::<usize>().map_err(|e| e.to_string());
+    match (parse(rounds)?, parse(racers)?) {
+        (0, _) | (_, 0) => Err("rounds and racers must be at least 1".into()),
+        pair => Ok(pair),
     }
-    if options.events == 0 || options.runs == 0 {
-        return Err("--events and --runs must be at least 1".into());
-    }
-    Ok(options)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
@@ -430,7 +432,11 @@ async fn main() {
 }
 
 async fn run() -> Result<(), String> {
-    let options = options()?;
+    let options = Options::parse();
+    if options.cold {
+        return run_cold(&options).await;
+    }
+    let events = options.events as usize;
     let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(600))
         .await
         .map_err(|e| e.to_string())?;
@@ -453,8 +459,32 @@ async fn run() -> Result<(), String> {
         }
         return Ok(());
     }
+    let targets = targets(&options);
+    let mut results = Vec::new();
+    for target in &targets {
+        let mut runs = Vec::new();
+        for run in 0..options.runs {
+            eprintln!(
+                "{} run {}/{} ({} events)",
+                target.label,
+                run + 1,
+                options.runs,
+                events
+            );
+            runs.push(measure(target, events, &backend, &endpoint).await?);
+        }
+        results.push((target.label.clone(), median(runs)));
+    }
+    report(&options, &results)
+}
+
+/// The bootstraps to run: ours from --bin-dir, and the Node original from --node-dir.
+fn targets(options: &Options) -> Vec<Target> {
+    let wanted =
+        |function: &str| options.only.is_empty() || options.only.iter().any(|o| o == function);
     let mut targets: Vec<Target> = FUNCTIONS
         .iter()
+        .filter(|function| wanted(function))
         .map(|&function| Target {
             label: format!("{function} (Rust)"),
             function,
@@ -466,7 +496,7 @@ async fn run() -> Result<(), String> {
                 .to_string()],
         })
         .collect();
-    if let Some(node_dir) = &options.node_dir {
+    if let Some(node_dir) = options.node_dir.as_ref().filter(|_| wanted("node")) {
         targets.push(Target {
             label: "verify-auth-challenge (Node original)".into(),
             function: "verify-auth-challenge",
@@ -479,22 +509,10 @@ async fn run() -> Result<(), String> {
             ],
         });
     }
-    let mut results = Vec::new();
-    for target in &targets {
-        let mut runs = Vec::new();
-        for run in 0..options.runs {
-            eprintln!(
-                "{} run {}/{} ({} events)",
-                target.label,
-                run + 1,
-                options.runs,
-                options.events
-            );
-            runs.push(measure(target, options.events, &backend, &endpoint).await?);
-        }
-        results.push((target.label.clone(), median(runs)));
-    }
+    targets
+}
 
+fn report(options: &Options, results: &[(String, Measure)]) -> Result<(), String> {
     let mut out = String::new();
     out.push_str(&format!(
         "Medians of {} runs, {} warm invocations each (after one cold invocation), 127.0.0.1, {} CPUs.\n\n",
@@ -504,7 +522,7 @@ async fn run() -> Result<(), String> {
     ));
     out.push_str("| function | init (ms) | first invocation (ms) | CPU per warm invocation (µs) | p50 (µs) | p90 (µs) | p99 (µs) | peak RSS (MiB) | backend calls / invocation | connections / 1000 invocations |\n");
     out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
-    for (label, m) in &results {
+    for (label, m) in results {
         out.push_str(&row(label, m));
         out.push('\n');
     }
@@ -535,8 +553,142 @@ async fn run() -> Result<(), String> {
         }
     }
     println!("{out}");
-    if let Some(path) = options.markdown {
-        std::fs::write(&path, &out).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_markdown(options, &out)
+}
+
+fn write_markdown(options: &Options, out: &str) -> Result<(), String> {
+    if let Some(path) = &options.markdown {
+        std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// `--cold`: per function, `--trials` fresh processes, each given one event (queued before it
+/// starts, as Lambda does for a cold invoke) against AmplifyBackend over TLS.
+async fn run_cold(options: &Options) -> Result<(), String> {
+    let ca = cold::test_ca(Path::new("build/cold-tls"))?;
+    let (endpoint, backend) = cold::tls_backend(&ca).await?;
+    let quota = match options.memory {
+        Some(mb) => match cold::CpuQuota::for_memory(mb) {
+            Ok(quota) => Some((mb, quota)),
+            Err(why) => {
+                eprintln!("lambda-bench: no CPU quota ({why}): reporting CPU time, and wall time at full speed");
+                None
+            }
+        },
+        None => None,
+    };
+    let mut results = Vec::new();
+    for target in targets(options) {
+        let mut trials = Vec::new();
+        for trial in 0..options.trials as usize {
+            if quota.is_some() {
+                // Each Lambda sandbox has its own quota: let the group's refill (one period)
+                // before the next process, so no trial inherits the last one's throttling.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            trials.push(
+                cold_trial(
+                    &target,
+                    trial,
+                    &backend,
+                    &endpoint,
+                    &ca,
+                    quota.as_ref().map(|(_, q)| q),
+                )
+                .await
+                .map_err(|e| format!("{} trial {trial}: {e}", target.label))?,
+            );
+        }
+        results.push((target.label.clone(), cold::summarize(&trials)));
+    }
+    let share = match &quota {
+        Some((mb, q)) => format!(
+            "under a CPU quota of {} µs per {} ms (the share of a {mb} MB function)",
+            q.quota_us, 100
+        ),
+        None => "at full CPU speed (no quota)".to_string(),
+    };
+    let mut out = format!(
+        "Cold starts: {} fresh processes per function, AmplifyBackend over TLS on 127.0.0.1 (test CA), {share}.\n\n",
+        options.trials
+    );
+    out.push_str("| function | init (ms) | first invocation (ms) | cold wall median (ms) | cold wall p90 (ms) | cold-path CPU (ms) |\n|---|---|---|---|---|---|\n");
+    for (label, s) in &results {
+        out.push_str(&format!(
+            "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} |\n",
+            s.init_ms, s.first_ms, s.wall_ms, s.wall_p90_ms, s.cpu_ms
+        ));
+    }
+    let cpu = |name: &str| {
+        results
+            .iter()
+            .find(|(l, _)| l == name)
+            .map(|(_, s)| s.cpu_ms)
+    };
+    if let (Some(verify), Some(define)) = (
+        cpu("verify-auth-challenge (Rust)"),
+        cpu("define-auth-challenge (Rust)"),
+    ) {
+        out.push_str(&format!(
+            "\nverify's cold-path CPU is {:.2}× define's (no network: the floor).\n",
+            verify / define
+        ));
+    }
+    println!("{out}");
+    write_markdown(options, &out)
+}
+
+async fn cold_trial(
+    target: &Target,
+    trial: usize,
+    backend: &Arc<Backend>,
+    endpoint: &str,
+    ca: &cold::TestCa,
+    quota: Option<&cold::CpuQuota>,
+) -> Result<cold::Trial, String> {
+    let mut api = runtime_api::start().await.map_err(|e| e.to_string())?;
+    let mut command = function_process(
+        &target.command[0],
+        &target.command[1..],
+        target.function,
+        &api.address.to_string(),
+        endpoint,
+        "INFO",
+    );
+    command
+        .env("SSL_CERT_FILE", &ca.ssl_cert_file)
+        .env("NODE_EXTRA_CA_CERTS", &ca.node_extra_ca_certs);
+    if let Some(quota) = quota {
+        quota.confine(&mut command)?;
+    }
+    let case = case_for(target.function, trial, backend);
+    // Queued before the process exists: a cold invoke is waiting when init ends.
+    api.events
+        .send(runtime_api::Invocation {
+            request_id: format!("cold-{trial}"),
+            event: case.event,
+        })
+        .await
+        .map_err(|_| "runtime API closed")?;
+    let spawned = Instant::now();
+    let child = command
+        .spawn()
+        .map_err(|e| format!("{}: {e}", target.command[0]))?;
+    let pid = child.id().ok_or("no pid")?;
+    let answer = tokio::time::timeout(Duration::from_secs(30), api.answers.recv())
+        .await
+        .map_err(|_| "no answer within 30 s")?
+        .ok_or("runtime API closed")?;
+    let cpu = cold::cpu_of(pid);
+    drop(child);
+    let body = answer.body.map_err(|e| format!("function error: {e}"))?;
+    (case.check)(&body).map_err(|e| format!("wrong answer: {e}"))?;
+    let first_next = (*api.first_next.lock().await).ok_or("answered without asking for work")?;
+    Ok(cold::Trial {
+        init: first_next - spawned,
+        first: answer.at - first_next,
+        wall: answer.at - spawned,
+        cpu,
+    })
 }

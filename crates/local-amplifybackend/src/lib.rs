@@ -35,6 +35,7 @@ use rand::RngExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 
@@ -555,16 +556,37 @@ async fn control(backend: &Backend, rest: &[&str], request: Request<Incoming>) -
 
 /// Serve until the task is dropped. Each connection is HTTP/1.1 keep-alive, as AWS is.
 pub async fn serve(listener: TcpListener, backend: Arc<Backend>) -> std::io::Result<()> {
+    serve_with(listener, backend, None).await
+}
+
+/// [`serve`], over TLS when a server configuration is given.
+async fn serve_with(
+    listener: TcpListener,
+    backend: Arc<Backend>,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         backend.counters.connections.fetch_add(1, Ordering::Relaxed);
         let backend = backend.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(backend.clone(), request));
-            // A dropped connection (fault or client gone) is routine here.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            // A dropped connection (fault, failed handshake or client gone) is routine here.
+            match tls {
+                None => {
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            }
         });
     }
 }
@@ -574,10 +596,27 @@ pub async fn start(
     port: u16,
     ttl: Duration,
 ) -> std::io::Result<(std::net::SocketAddr, Arc<Backend>)> {
+    start_with(port, ttl, None).await
+}
+
+/// [`start`], serving HTTPS with this configuration (certificate and key chosen by the caller).
+pub async fn start_tls(
+    port: u16,
+    ttl: Duration,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+) -> std::io::Result<(std::net::SocketAddr, Arc<Backend>)> {
+    start_with(port, ttl, Some(TlsAcceptor::from(tls))).await
+}
+
+async fn start_with(
+    port: u16,
+    ttl: Duration,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<(std::net::SocketAddr, Arc<Backend>)> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     let backend = Backend::new(ttl);
-    tokio::spawn(serve(listener, backend.clone()));
+    tokio::spawn(serve_with(listener, backend.clone(), tls));
     Ok((address, backend))
 }
 

@@ -1,0 +1,199 @@
+//! Cold starts: a fresh process per trial, as a Studio login almost always meets the verify
+//! function. AmplifyBackend is served over TLS with a CA made for this run, so the first call pays
+//! the handshake as it does on AWS; the process can run under the CPU share Lambda gives a
+//! memory size (a cgroup CPU quota), because at 128 MB that share, not the code alone, decides
+//! what a person waits for.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use local_amplifybackend::Backend;
+
+use crate::proc_stats::cpu_ns;
+
+/// What Lambda gives per MB: a full vCPU at 1,769 MB.
+const MB_PER_VCPU: f64 = 1769.0;
+/// CFS period used for the quota (the kernel default).
+const PERIOD_US: u64 = 100_000;
+
+/// A CA made for this run, the local AmplifyBackend's certificate signed by it, and the trust
+/// files each runtime reads: `SSL_CERT_FILE` (the system bundle plus this CA, so the Rust side
+/// still parses a full store, as on Lambda) and `NODE_EXTRA_CA_CERTS` (this CA alone, added to
+/// Node's own store).
+pub struct TestCa {
+    pub server: Arc<tokio_rustls::rustls::ServerConfig>,
+    pub ssl_cert_file: PathBuf,
+    pub node_extra_ca_certs: PathBuf,
+}
+
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+];
+
+pub fn test_ca(dir: &Path) -> Result<TestCa, String> {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, KeyUsagePurpose, SanType};
+    let err = |e: rcgen::Error| e.to_string();
+    let ca_key = KeyPair::generate().map_err(err)?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "lambda-bench test CA");
+    let ca = ca_params.self_signed(&ca_key).map_err(err)?;
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+
+    let leaf_key = KeyPair::generate().map_err(err)?;
+    let mut leaf_params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
+    leaf_params
+        .subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).map_err(err)?;
+
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let ca_pem = ca.pem();
+    let system = SYSTEM_BUNDLES
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
+    let ssl_cert_file = dir.join("bundle-with-test-ca.pem");
+    std::fs::write(&ssl_cert_file, format!("{system}\n{ca_pem}")).map_err(|e| e.to_string())?;
+    let node_extra_ca_certs = dir.join("test-ca.pem");
+    std::fs::write(&node_extra_ca_certs, &ca_pem).map_err(|e| e.to_string())?;
+
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let server = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(TestCa {
+        server: Arc::new(server),
+        ssl_cert_file,
+        node_extra_ca_certs,
+    })
+}
+
+/// A cgroup whose CPU quota is the share Lambda gives `memory_mb`: cgroup v1's `cpu` controller
+/// (`cpu.cfs_quota_us`) or v2's `cpu.max`. Processes join it before they exec.
+pub struct CpuQuota {
+    dir: PathBuf,
+    procs: PathBuf,
+    pub quota_us: u64,
+}
+
+impl CpuQuota {
+    pub fn for_memory(memory_mb: u32) -> Result<Self, String> {
+        let quota_us = ((f64::from(memory_mb) / MB_PER_VCPU) * PERIOD_US as f64).round() as u64;
+        let name = format!("lambda-bench-{memory_mb}mb");
+        let v1 = Path::new("/sys/fs/cgroup/cpu");
+        let (dir, writes) = if v1.join("cpu.cfs_quota_us").exists() {
+            let dir = v1.join(&name);
+            let writes = vec![
+                (dir.join("cpu.cfs_period_us"), PERIOD_US.to_string()),
+                (dir.join("cpu.cfs_quota_us"), quota_us.to_string()),
+            ];
+            (dir, writes)
+        } else {
+            let dir = Path::new("/sys/fs/cgroup").join(&name);
+            let writes = vec![(dir.join("cpu.max"), format!("{quota_us} {PERIOD_US}"))];
+            (dir, writes)
+        };
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
+        for (path, value) in writes {
+            std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(Self {
+            procs: dir.join("cgroup.procs"),
+            dir,
+            quota_us,
+        })
+    }
+
+    /// Make `command`'s process join the cgroup between fork and exec, so its whole start-up
+    /// runs under the quota.
+    pub fn confine(&self, command: &mut tokio::process::Command) -> Result<(), String> {
+        let procs = File::options()
+            .write(true)
+            .open(&self.procs)
+            .map_err(|e| format!("{}: {e}", self.procs.display()))?;
+        // SAFETY: between fork and exec only a write(2) on an already-open descriptor runs: no
+        // allocation, no lock. "0" means the writing process itself.
+        unsafe {
+            command.pre_exec(move || (&procs).write_all(b"0"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for CpuQuota {
+    fn drop(&mut self) {
+        // Empty once its processes are gone; a failure leaves an empty group behind, harmless.
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// One cold trial, as the Runtime API saw it.
+#[derive(Clone, Copy, Debug)]
+pub struct Trial {
+    /// exec → the first request for work.
+    pub init: Duration,
+    /// The first request for work → the answer.
+    pub first: Duration,
+    /// exec → the answer: what the caller waits for, besides Lambda's own sandbox start.
+    pub wall: Duration,
+    /// On-CPU time of every thread of the process from exec to the answer.
+    pub cpu: Duration,
+}
+
+/// Medians and p90 over trials, in ms.
+pub struct Summary {
+    pub trials: usize,
+    pub init_ms: f64,
+    pub first_ms: f64,
+    pub wall_ms: f64,
+    pub wall_p90_ms: f64,
+    pub cpu_ms: f64,
+}
+
+pub fn summarize(trials: &[Trial]) -> Summary {
+    let pick = |f: fn(&Trial) -> Duration, p: f64| {
+        let mut values: Vec<f64> = trials.iter().map(|t| f(t).as_secs_f64() * 1e3).collect();
+        values.sort_by(f64::total_cmp);
+        values
+            .get(((values.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Summary {
+        trials: trials.len(),
+        init_ms: pick(|t| t.init, 0.5),
+        first_ms: pick(|t| t.first, 0.5),
+        wall_ms: pick(|t| t.wall, 0.5),
+        wall_p90_ms: pick(|t| t.wall, 0.9),
+        cpu_ms: pick(|t| t.cpu, 0.5),
+    }
+}
+
+/// The CPU time of `pid` now.
+pub fn cpu_of(pid: u32) -> Duration {
+    Duration::from_nanos(cpu_ns(pid))
+}
+
+/// The backend, over TLS with the test CA.
+pub async fn tls_backend(ca: &TestCa) -> Result<(String, Arc<Backend>), String> {
+    let (address, backend) =
+        local_amplifybackend::start_tls(0, Duration::from_secs(600), ca.server.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+    Ok((format!("https://127.0.0.1:{}", address.port()), backend))
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Check that release bootstraps run on Lambda's provided.al2023 for the architecture intended.
+
+    check_artifacts.py --arch arm64|x86_64 DIR
+
+For each of the four functions, DIR/<function>/bootstrap.zip (its `bootstrap` member) or else
+DIR/<function>/bootstrap must be an ELF executable for that machine, require no GLIBC symbol
+version newer than Amazon Linux 2023's glibc (2.34), and load no shared library beyond glibc's
+own. Prints one line per artifact; exits 1 if any check fails. Reads the ELF with `readelf`
+(binutils), which understands every ELF machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
+MACHINES = {"arm64": "AArch64", "x86_64": "Advanced Micro Devices X86-64"}
+MAX_GLIBC = (2, 34)  # Amazon Linux 2023
+GLIBC_LIBRARIES = {
+    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
+    "ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2",
+}
+
+
+def readelf(flag: str, path: Path) -> str:
+    return subprocess.run(["readelf", flag, "--wide", str(path)], check=True, capture_output=True, text=True).stdout
+
+
+def check(path: Path, arch: str) -> list[str]:
+    problems = []
+    header = readelf("-h", path)
+    machine = re.search(r"Machine:\s+(.+)", header)
+    kind = re.search(r"Type:\s+(\S+)", header)
+    if not machine or machine.group(1).strip() != MACHINES[arch]:
+        problems.append(f"machine {machine.group(1).strip() if machine else '?'}, expected {MACHINES[arch]}")
+    if not kind or kind.group(1) not in ("EXEC", "DYN"):
+        problems.append(f"ELF type {kind.group(1) if kind else '?'}, expected an executable")
+    versions = sorted({tuple(int(n) for n in v.split(".")) for v in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", readelf("-V", path))})
+    newest = versions[-1] if versions else (0,)
+    if newest > MAX_GLIBC:
+        problems.append(f"requires GLIBC_{'.'.join(map(str, newest))} > {'.'.join(map(str, MAX_GLIBC))}")
+    needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", readelf("-d", path)))
+    foreign = sorted(needed - GLIBC_LIBRARIES)
+    if foreign:
+        problems.append(f"shared libraries beyond glibc: {', '.join(foreign)}")
+    print(f"{path.parent.name:24} {arch:7} GLIBC_{'.'.join(map(str, newest)):6} needs {', '.join(sorted(needed))}"
+          + ("" if not problems else "  FAILED: " + "; ".join(problems)))
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", choices=sorted(MACHINES), required=True)
+    parser.add_argument("dir", type=Path)
+    args = parser.parse_args()
+    failed = False
+    with tempfile.TemporaryDirectory() as scratch:
+        for function in FUNCTIONS:
+            archive, binary = args.dir / function / "bootstrap.zip", args.dir / function / "bootstrap"
+            if archive.is_file():
+                with zipfile.ZipFile(archive) as z:
+                    target = Path(scratch) / function / "bootstrap"
+                    target.parent.mkdir()
+                    target.write_bytes(z.read("bootstrap"))
+                binary = target
+            if not binary.is_file():
+                print(f"{function:24} {args.arch:7} missing: {archive} / {binary}")
+                failed = True
+                continue
+            failed |= bool(check(binary, args.arch))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
