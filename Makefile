@@ -22,7 +22,7 @@ NODE_DIR := build/node-original
 CARGO_TOOLS := build/cargo-tools
 SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
-.PHONY: bench bench-smoke race load deny fuzz fuzz-smoke node-original \
+.PHONY: bench bench-smoke bench-cold bench-cold-smoke race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
 
@@ -102,6 +102,20 @@ bench-smoke: functions-x86_64
 	  target/release/lambda-bench --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --events 30 --runs 1; \
 	else echo "../shared/seeds/000_*.txt missing: smoke without the Node original"; \
 	  target/release/lambda-bench --bin-dir $(X86_DIR) --events 30 --runs 1; fi
+
+## bench-cold: cold starts (fresh process per trial, AmplifyBackend over TLS) at the CPU share of a
+## 128 MB function, the Node original beside; TRIALS= (default 30), MEMORY= (default 128)
+bench-cold: functions-x86_64 node-original
+	cargo build --release -p lambda-bench
+	target/release/lambda-bench --cold --trials $(or $(TRIALS),30) --memory $(or $(MEMORY),128) \
+	  --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --markdown build/bench-cold.md
+
+## bench-cold-smoke: 3 cold trials per function (CI): fails on a wrong answer, not on timing
+bench-cold-smoke: functions-x86_64
+	cargo build --release -p lambda-bench
+	@if [ -n "$(SEED)" ]; then $(MAKE) --no-print-directory node-original && \
+	  target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(X86_DIR) --node-dir $(NODE_DIR); \
+	else target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(X86_DIR); fi
 
 ## race: 1,000 rounds of 2 and of 10 concurrent verifies of one correct code (real binaries)
 race: functions-x86_64
