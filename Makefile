@@ -22,7 +22,7 @@ NODE_DIR := build/node-original
 CARGO_TOOLS := build/cargo-tools
 SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
-.PHONY: bench bench-smoke bench-cold bench-cold-smoke race load deny fuzz fuzz-smoke node-original \
+.PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
         migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
 
@@ -105,17 +105,26 @@ bench-smoke: functions-x86_64
 
 ## bench-cold: cold starts (fresh process per trial, AmplifyBackend over TLS) at the CPU share of a
 ## 128 MB function, the Node original beside; TRIALS= (default 30), MEMORY= (default 128)
-bench-cold: functions-x86_64 node-original
+# verify built with `test-ca` (trusts the bench's own CA as well as Amazon's roots; never shipped),
+# beside the release builds of the other three.
+TEST_CA_DIR := build/lambda/x86_64-test-ca
+functions-test-ca: functions-x86_64
+	$(WITH_TOOLS) cargo lambda build --release --x86-64 --bin verify-auth-challenge \
+	  --features verify-auth-challenge/test-ca --output-format binary --lambda-dir $(TEST_CA_DIR)
+	@for f in define-auth-challenge create-auth-challenge custom-message; do \
+	  mkdir -p $(TEST_CA_DIR)/$$f && cp $(X86_DIR)/$$f/bootstrap $(TEST_CA_DIR)/$$f/bootstrap; done
+
+bench-cold: functions-test-ca node-original
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench --cold --trials $(or $(TRIALS),30) --memory $(or $(MEMORY),128) \
-	  --bin-dir $(X86_DIR) --node-dir $(NODE_DIR) --markdown build/bench-cold.md
+	  --bin-dir $(TEST_CA_DIR) --node-dir $(NODE_DIR) --markdown build/bench-cold.md
 
 ## bench-cold-smoke: 3 cold trials per function (CI): fails on a wrong answer, not on timing
-bench-cold-smoke: functions-x86_64
+bench-cold-smoke: functions-test-ca
 	cargo build --release -p lambda-bench
 	@if [ -n "$(SEED)" ]; then $(MAKE) --no-print-directory node-original && \
-	  target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(X86_DIR) --node-dir $(NODE_DIR); \
-	else target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(X86_DIR); fi
+	  target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR) --node-dir $(NODE_DIR); \
+	else target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR); fi
 
 ## race: 1,000 rounds of 2 and of 10 concurrent verifies of one correct code (real binaries)
 race: functions-x86_64

@@ -5,8 +5,8 @@
 
 For each of the four functions, DIR/<function>/bootstrap.zip (its `bootstrap` member) or else
 DIR/<function>/bootstrap must be an ELF executable for that machine, require no GLIBC symbol
-version newer than Amazon Linux 2023's glibc (2.34), and load no shared library beyond glibc's
-own. Prints one line per artifact; exits 1 if any check fails. Reads the ELF with `readelf`
+version newer than Amazon Linux 2023's glibc (2.34), load no shared library beyond glibc's own,
+and not be a `test-ca` build (which would trust a CA file named in its environment). Prints one line per artifact; exits 1 if any check fails. Reads the ELF with `readelf`
 (binutils), which understands every ELF machine.
 """
 
@@ -46,6 +46,8 @@ def check(path: Path, arch: str) -> list[str]:
     newest = versions[-1] if versions else (0,)
     if newest > MAX_GLIBC:
         problems.append(f"requires GLIBC_{'.'.join(map(str, newest))} > {'.'.join(map(str, MAX_GLIBC))}")
+    if b"STUDIO_LOGIN_TEST_CA_FILE" in path.read_bytes():
+        problems.append("a test-ca build: it trusts STUDIO_LOGIN_TEST_CA_FILE, never ship it")
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", readelf("-d", path)))
     foreign = sorted(needed - GLIBC_LIBRARIES)
     if foreign:

@@ -19,10 +19,10 @@ const MB_PER_VCPU: f64 = 1769.0;
 /// CFS period used for the quota (the kernel default).
 const PERIOD_US: u64 = 100_000;
 
-/// A CA made for this run, the local AmplifyBackend's certificate signed by it, and the trust
-/// files each runtime reads: `SSL_CERT_FILE` (the system bundle plus this CA, so the Rust side
-/// still parses a full store, as on Lambda) and `NODE_EXTRA_CA_CERTS` (this CA alone, added to
-/// Node's own store).
+/// A CA made for this run, the local AmplifyBackend's certificate signed by it, and trust files:
+/// the CA alone (`NODE_EXTRA_CA_CERTS` for Node; `STUDIO_LOGIN_TEST_CA_FILE` for a `test-ca`
+/// build of verify), and the system bundle plus the CA (`SSL_CERT_FILE`, for clients that read
+/// the system store).
 pub struct TestCa {
     pub server: Arc<tokio_rustls::rustls::ServerConfig>,
     pub ssl_cert_file: PathBuf,

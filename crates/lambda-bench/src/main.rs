@@ -399,7 +399,8 @@ struct Options {
     #[arg(long, value_name = "ROUNDSxRACERS", value_parser = parse_race)]
     race: Option<(usize, usize)>,
     /// Cold starts instead: a fresh process per trial, AmplifyBackend over TLS (a CA made for
-    /// the run, trusted through SSL_CERT_FILE / NODE_EXTRA_CA_CERTS).
+    /// the run, trusted through STUDIO_LOGIN_TEST_CA_FILE by a `test-ca` build of verify, and
+    /// NODE_EXTRA_CA_CERTS by Node).
     #[arg(long, conflicts_with = "race")]
     cold: bool,
     /// With --cold: fresh processes per function.
@@ -656,8 +657,9 @@ async fn cold_trial(
         endpoint,
         "INFO",
     );
+    // Ours trust Amazon's roots only, plus this file in a `test-ca` build; Node adds it to its own.
     command
-        .env("SSL_CERT_FILE", &ca.ssl_cert_file)
+        .env("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs)
         .env("NODE_EXTRA_CA_CERTS", &ca.node_extra_ca_certs);
     if let Some(quota) = quota {
         quota.confine(&mut command)?;

@@ -10,7 +10,7 @@ use aws_sdk_amplifybackend::operation::delete_token::DeleteTokenError;
 use aws_sdk_amplifybackend::operation::get_token::GetTokenError;
 use aws_sdk_amplifybackend::operation::RequestId;
 use aws_sdk_amplifybackend::Client;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
 
 use crate::{Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable};
 
@@ -52,6 +52,7 @@ pub fn timeout_config() -> TimeoutConfig {
 pub fn config_loader() -> ConfigLoader {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls_context())
         .build_https();
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https)
@@ -62,6 +63,74 @@ pub fn config_loader() -> ConfigLoader {
         Ok(endpoint) if !endpoint.trim().is_empty() => loader.endpoint_url(endpoint.trim()),
         _ => loader,
     }
+}
+
+/// The roots AmplifyBackend's certificates chain to, in every region: Amazon Trust Services'
+/// four roots, and the Starfield root that cross-signs them for older clients.
+pub const AMAZON_TRUST_SERVICES_ROOTS: [&str; 5] = [
+    "Amazon Root CA 1",
+    "Amazon Root CA 2",
+    "Amazon Root CA 3",
+    "Amazon Root CA 4",
+    "Starfield Services Root Certificate Authority - G2",
+];
+
+/// With the `test-ca` feature only (never in a release artifact): a PEM file whose certificates
+/// are trusted as well, so benchmarks can serve AmplifyBackend over TLS with a CA of their own.
+#[cfg(feature = "test-ca")]
+pub const TEST_CA_FILE_ENV: &str = "STUDIO_LOGIN_TEST_CA_FILE";
+
+/// Amazon Trust Services' roots ([`AMAZON_TRUST_SERVICES_ROOTS`]), as Mozilla's store ships them
+/// in the `webpki-root-certs` crate (so a dependency update brings root changes), instead of the
+/// system store: parsing the ~145 certificates of a system bundle was ~70 % of a cold verify's
+/// CPU (BENCHMARKS.md). Trusting only the roots AmplifyBackend uses also narrows who could
+/// impersonate it. Leaf and intermediate certificates are not pinned.
+pub fn amazon_roots_pem() -> Vec<String> {
+    use base64::Engine as _;
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter(|cert| {
+            AMAZON_TRUST_SERVICES_ROOTS
+                .iter()
+                .any(|name| contains(cert.as_ref(), name.as_bytes()))
+        })
+        .map(|cert| {
+            let body = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .filter_map(|line| std::str::from_utf8(line).ok())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+fn tls_context() -> TlsContext {
+    let mut trust = TrustStore::empty().with_native_roots(false);
+    for pem in amazon_roots_pem() {
+        trust.add_pem_certificate(pem);
+    }
+    #[cfg(feature = "test-ca")]
+    if let Ok(pem) = std::env::var(TEST_CA_FILE_ENV)
+        .and_then(|path| std::fs::read_to_string(path).map_err(|_| std::env::VarError::NotPresent))
+    {
+        trust.add_pem_certificate(pem);
+    }
+    // Only fails for additional server names, which this context has none of.
+    TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .unwrap_or_default()
 }
 
 /// The client for a loaded configuration. Building it does no I/O: the connection (and the CA
@@ -453,6 +522,40 @@ mod tests {
         assert_eq!(identifier("abc-123_X.y:z#w"), "abc-123_X.y:z#w");
         assert_eq!(identifier("Err\" body=secret"), "Err");
         assert_eq!(identifier(&"a".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn the_trust_store_is_exactly_amazon_trust_services_roots() {
+        let roots = amazon_roots_pem();
+        assert_eq!(roots.len(), AMAZON_TRUST_SERVICES_ROOTS.len());
+        for pem in &roots {
+            use rustls_pki_types::pem::PemObject;
+            let ders: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("valid PEM");
+            assert_eq!(ders.len(), 1);
+            let anchor = webpki::anchor_from_trusted_cert(&ders[0]).expect("a usable trust anchor");
+            let subject = String::from_utf8_lossy(anchor.subject.as_ref()).into_owned();
+            assert!(
+                subject.contains("Amazon") || subject.contains("Starfield Technologies"),
+                "{subject}"
+            );
+        }
+        // Every named root was found (none silently missing from a future crate version).
+        for name in AMAZON_TRUST_SERVICES_ROOTS {
+            assert!(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .filter(|c| contains(c.as_ref(), name.as_bytes()))
+                    .count()
+                    == 1,
+                "{name}"
+            );
+        }
+        assert!(TlsContext::builder()
+            .with_trust_store(TrustStore::empty())
+            .build()
+            .is_ok());
     }
 
     #[test]

@@ -1,0 +1,39 @@
+//! The functions trust Amazon Trust Services' roots only: a server whose certificate chains to
+//! any other CA is refused, even when SSL_CERT_FILE (which the system-store loader honoured)
+//! names that CA. The `test-ca` build that the cold benchmark uses is the only way in, and no
+//! crate of this workspace enables it, so here it is off.
+//! Its own test binary because it sets process environment variables.
+
+use std::path::Path;
+
+use aws_sdk_amplifybackend::config::{Credentials, Region};
+use lambda_bench::cold;
+use studio_login::{client, config_loader, AmplifyBackendStore, TokenStore};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_outside_amazons_roots_is_refused() {
+    let dir = std::env::temp_dir().join(format!("trust-test-{}", std::process::id()));
+    let ca = cold::test_ca(Path::new(&dir)).expect("test CA");
+    let (endpoint, backend) = cold::tls_backend(&ca).await.expect("TLS backend");
+    std::env::set_var("SSL_CERT_FILE", &ca.ssl_cert_file);
+    std::env::set_var("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs);
+    let config = config_loader()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let store = AmplifyBackendStore::new(client(&config));
+    let (session, _code) = backend.create_token("app1");
+    let refused = store
+        .get_token("app1", &session)
+        .await
+        .expect_err("an unknown CA is refused");
+    assert!(refused.to_string().contains("class="), "{refused}");
+    assert_eq!(
+        backend.stats()["getToken"],
+        0,
+        "no request reached the impostor"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
