@@ -10,6 +10,7 @@ use aws_sdk_amplifybackend::config::{Credentials, Region};
 use lambda_bench::cold;
 use studio_login::{client, config_loader, AmplifyBackendStore, TokenStore};
 
+#[cfg(not(feature = "test-ca"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_outside_amazons_roots_is_refused() {
     let dir = std::env::temp_dir().join(format!("trust-test-{}", std::process::id()));

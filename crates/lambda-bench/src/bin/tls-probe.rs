@@ -1,7 +1,9 @@
 //! `tls-probe`: where a cold verify's CPU goes, step by step, in one fresh process — the same
 //! steps the verify bootstrap takes, each timed on this thread only (CLOCK_THREAD_CPUTIME_ID), with
-//! AmplifyBackend served over TLS on another thread (a CA made for the run, trusted through
-//! SSL_CERT_FILE as the bench does). Run it several times: every run is a cold start.
+//! AmplifyBackend served over TLS on another thread (a CA made for the run). Build it with
+//! `--features test-ca` so the client trusts that CA, as the cold bench's verify does:
+//! `cargo run --release -p lambda-bench --features test-ca --bin tls-probe -- --from-env`.
+//! Run it several times: every run is a cold start.
 
 use std::time::{Duration, Instant};
 
@@ -18,9 +20,10 @@ struct Options {
     /// does (default: given in code, so only the loader's own work is timed).
     #[arg(long)]
     from_env: bool,
-    /// Trust only the run's test CA (no system bundle): shows what parsing the store costs.
+    /// Also point SSL_CERT_FILE at the system bundle plus the test CA (what the system-store
+    /// loader would parse; the functions no longer read it).
     #[arg(long)]
-    test_ca_only: bool,
+    ssl_cert_file: bool,
 }
 
 /// CPU time of this thread so far (schedstat lags for the running thread; this does not).
@@ -94,12 +97,10 @@ fn main() -> Result<(), String> {
         });
     });
     let (endpoint, bundle, test_ca, session, second) = rx.recv().map_err(|e| e.to_string())??;
-    let trusted = if options.test_ca_only {
-        test_ca
-    } else {
-        bundle
-    };
-    std::env::set_var("SSL_CERT_FILE", &trusted);
+    std::env::set_var("STUDIO_LOGIN_TEST_CA_FILE", &test_ca);
+    if options.ssl_cert_file {
+        std::env::set_var("SSL_CERT_FILE", &bundle);
+    }
     std::env::set_var("ENDPOINT", &endpoint);
     if options.from_env {
         std::env::set_var("AWS_REGION", "us-east-1");
