@@ -11,10 +11,6 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(out) = block_on(create_auth_challenge::function_handler(lambda(event))) {
         let secret = &out["response"]["privateChallengeParameters"]["secretLoginCode"];
-        assert_eq!(
-            secret.as_str().map(str::len),
-            Some(32),
-            "32 alphanumerics"
-        );
+        assert_eq!(secret.as_str().map(str::len), Some(32), "32 alphanumerics");
     }
 });

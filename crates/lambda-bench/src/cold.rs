@@ -153,6 +153,9 @@ pub struct Trial {
     pub wall: Duration,
     /// On-CPU time of every thread of the process from exec to the answer.
     pub cpu: Duration,
+    /// Threads the process had when it answered: under a CPU quota, a second thread running on
+    /// another CPU takes its own slice of the quota, and the process is throttled sooner.
+    pub threads: usize,
 }
 
 /// Medians and p90 over trials, in ms.
@@ -163,6 +166,7 @@ pub struct Summary {
     pub wall_ms: f64,
     pub wall_p90_ms: f64,
     pub cpu_ms: f64,
+    pub max_threads: usize,
 }
 
 pub fn summarize(trials: &[Trial]) -> Summary {
@@ -181,7 +185,13 @@ pub fn summarize(trials: &[Trial]) -> Summary {
         wall_ms: pick(|t| t.wall, 0.5),
         wall_p90_ms: pick(|t| t.wall, 0.9),
         cpu_ms: pick(|t| t.cpu, 0.5),
+        max_threads: trials.iter().map(|t| t.threads).max().unwrap_or(0),
     }
+}
+
+/// Threads of `pid` now.
+pub fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |tasks| tasks.count())
 }
 
 /// The CPU time of `pid` now.

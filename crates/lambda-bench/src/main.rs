@@ -410,6 +410,10 @@ struct Options {
     /// through a cgroup CPU quota (root; v1 cpu controller or v2 cpu.max).
     #[arg(long, value_name = "MB", requires = "cold")]
     memory: Option<u32>,
+    /// With --cold: also set SSL_CERT_FILE to the system bundle plus the run's CA, for builds that
+    /// read the system store (earlier releases of these functions).
+    #[arg(long, requires = "cold")]
+    system_trust: bool,
     /// Only these functions (default: all four, and the Node original when --node-dir is given).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -596,6 +600,7 @@ async fn run_cold(options: &Options) -> Result<(), String> {
                     &endpoint,
                     &ca,
                     quota.as_ref().map(|(_, q)| q),
+                    options.system_trust,
                 )
                 .await
                 .map_err(|e| format!("{} trial {trial}: {e}", target.label))?,
@@ -614,11 +619,11 @@ async fn run_cold(options: &Options) -> Result<(), String> {
         "Cold starts: {} fresh processes per function, AmplifyBackend over TLS on 127.0.0.1 (test CA), {share}.\n\n",
         options.trials
     );
-    out.push_str("| function | init (ms) | first invocation (ms) | cold wall median (ms) | cold wall p90 (ms) | cold-path CPU (ms) |\n|---|---|---|---|---|---|\n");
+    out.push_str("| function | init (ms) | first invocation (ms) | cold wall median (ms) | cold wall p90 (ms) | cold-path CPU (ms) | threads |\n|---|---|---|---|---|---|---|\n");
     for (label, s) in &results {
         out.push_str(&format!(
-            "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} |\n",
-            s.init_ms, s.first_ms, s.wall_ms, s.wall_p90_ms, s.cpu_ms
+            "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {} |\n",
+            s.init_ms, s.first_ms, s.wall_ms, s.wall_p90_ms, s.cpu_ms, s.max_threads
         ));
     }
     let cpu = |name: &str| {
@@ -647,6 +652,7 @@ async fn cold_trial(
     endpoint: &str,
     ca: &cold::TestCa,
     quota: Option<&cold::CpuQuota>,
+    system_trust: bool,
 ) -> Result<cold::Trial, String> {
     let mut api = runtime_api::start().await.map_err(|e| e.to_string())?;
     let mut command = function_process(
@@ -661,6 +667,9 @@ async fn cold_trial(
     command
         .env("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs)
         .env("NODE_EXTRA_CA_CERTS", &ca.node_extra_ca_certs);
+    if system_trust {
+        command.env("SSL_CERT_FILE", &ca.ssl_cert_file);
+    }
     if let Some(quota) = quota {
         quota.confine(&mut command)?;
     }
@@ -683,6 +692,7 @@ async fn cold_trial(
         .map_err(|_| "no answer within 30 s")?
         .ok_or("runtime API closed")?;
     let cpu = cold::cpu_of(pid);
+    let threads = cold::threads_of(pid);
     drop(child);
     let body = answer.body.map_err(|e| format!("function error: {e}"))?;
     (case.check)(&body).map_err(|e| format!("wrong answer: {e}"))?;
@@ -692,5 +702,6 @@ async fn cold_trial(
         first: answer.at - first_next,
         wall: answer.at - spawned,
         cpu,
+        threads,
     })
 }
