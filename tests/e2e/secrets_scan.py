@@ -17,7 +17,8 @@ def remember(secret: str) -> str:
 
 
 def assert_clean(logs: dict[str, list[str]]):
-    assert len(SECRETS) >= 8, f"the suite used too few secrets to prove anything: {len(SECRETS)}"
+    # Any test run (even a -k subset) uses at least one code; none would mean nothing was checked.
+    assert SECRETS, "no code, answer or password was recorded: the scan would prove nothing"
     for binary, lines in logs.items():
         assert lines, f"{binary} logged nothing"
         for line in lines:
