@@ -19,8 +19,8 @@ def remember(secret: str) -> str:
 def assert_clean(logs: dict[str, list[str]]):
     # Any test run (even a -k subset) uses at least one code; none would mean nothing was checked.
     assert SECRETS, "no code, answer or password was recorded: the scan would prove nothing"
+    assert any(logs.values()), "no function logged anything: the scan would prove nothing"
     for binary, lines in logs.items():
-        assert lines, f"{binary} logged nothing"
         for line in lines:
             for secret in SECRETS:
                 assert secret not in line, f"{binary} logged a secret: {line}"
