@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
@@ -333,6 +334,35 @@ class StudioLoginStack:
             FunctionName=self.function_name(binary), Payload=json.dumps(event).encode(),
         )
         return out.get("FunctionError"), json.loads(out["Payload"].read() or b"null")
+
+    def assert_signs_in_and_refuses_a_foreign_code(self, email: str):
+        """A member signs in with the right code; a code minted for another app is refused."""
+        self.add_confirmed_user(email)
+        token = self.create_token()
+        started = self.start_login(email)
+        assert started["ChallengeName"] == "CUSTOM_CHALLENGE"
+        result = self.answer(email, started["Session"], token["ChallengeCode"], self.login_metadata(token))
+        assert "AuthenticationResult" in result
+        foreign = self.create_token(app_id="dsomeotherapp")
+        refused = self.answer(email, self.start_login(email)["Session"], foreign["ChallengeCode"],
+                              self.login_metadata(foreign))
+        assert "AuthenticationResult" not in refused
+
+    def role_resources(self, role_arn: str, action: str) -> set[str]:
+        """Resources the role's inline policies allow `action` on."""
+        iam = self.client("iam")
+        role = role_arn.rsplit("/", 1)[1]
+        resources = set()
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            if isinstance(document, str):
+                document = json.loads(urllib.parse.unquote(document))
+            statements = document.get("Statement", [])
+            for statement in statements if isinstance(statements, list) else [statements]:
+                if action in str(statement.get("Action")):
+                    found = statement["Resource"]
+                    resources.update(found if isinstance(found, list) else [found])
+        return resources
 
     def backend_stats(self) -> dict:
         with urllib.request.urlopen(f"{self.backend_url}/_local/stats", timeout=5) as r:

@@ -3,11 +3,9 @@ against ministack for the four functions, creates the verify role, and attaches 
 Studio-shaped pool; then a whole login and an invitation go through the functions it deployed.
 ministack runs bootstraps on this host, so the x86_64 build is deployed."""
 
-import json
 import os
 import subprocess
 import sys
-import urllib.parse
 
 import pytest
 
@@ -36,13 +34,6 @@ def deployed():
     assert stack.survivors() == []
 
 
-def _statements(document):
-    if isinstance(document, str):
-        document = json.loads(urllib.parse.unquote(document))
-    statements = document.get("Statement", [])
-    return statements if isinstance(statements, list) else [statements]
-
-
 def test_functions_role_and_triggers_are_as_documented(deployed):
     stack = deployed
     lam = stack.client("lambda")
@@ -54,13 +45,7 @@ def test_functions_role_and_triggers_are_as_documented(deployed):
         assert pool["LambdaConfig"][trigger] == config["FunctionArn"]
     verify = lam.get_function(FunctionName=stack.function_name("verify-auth-challenge"))["Configuration"]
     assert verify["Environment"]["Variables"]["AMPLIFY_APP_ID"] == APP_ID
-    role = verify["Role"].rsplit("/", 1)[1]
-    iam = stack.client("iam")
-    resources = set()
-    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
-        for statement in _statements(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]):
-            if "amplifybackend:GetToken" in str(statement.get("Action")):
-                resources.add(statement["Resource"])
+    resources = stack.role_resources(verify["Role"], "amplifybackend:GetToken")
     assert resources == {f"arn:aws:amplifybackend:us-east-1:000000000000:/backend/{APP_ID}/challenge/*"}
     others = {lam.get_function(FunctionName=stack.function_name(b))["Configuration"]["Role"]
               for b in TRIGGERS.values() if b != "verify-auth-challenge"}
@@ -69,16 +54,7 @@ def test_functions_role_and_triggers_are_as_documented(deployed):
 
 def test_login_and_invite_through_functions_deployed_by_cargo_lambda(deployed):
     stack = deployed
-    email = "admin@example.com"
-    stack.add_confirmed_user(email)
-    token = stack.create_token()
-    started = stack.start_login(email)
-    assert started["ChallengeName"] == "CUSTOM_CHALLENGE"
-    result = stack.answer(email, started["Session"], token["ChallengeCode"], stack.login_metadata(token))
-    assert "AuthenticationResult" in result
-    foreign = stack.create_token(app_id="dsomeotherapp")
-    refused = stack.answer(email, stack.start_login(email)["Session"], foreign["ChallengeCode"], stack.login_metadata(foreign))
-    assert "AuthenticationResult" not in refused
+    stack.assert_signs_in_and_refuses_a_foreign_code("admin@example.com")
     stack.invite("mate@example.com", {"appId": APP_ID, "appName": "CargoApp", "region": "eu-west-1", "environment": "main"})
     bodies = [m["BodyHtml"] for a in stack.sent_emails().values() for m in a if "mate@example.com" in m["To"]]
     assert bodies and f"CargoApp ({APP_ID})" in bodies[0]

@@ -72,39 +72,13 @@ def test_stack_is_complete_and_shaped_like_studio(deployed):
         groups = [g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name]
         assert groups and groups[0].get("retentionInDays") == 90, groups
     assert pool.get("DeletionProtection") == "ACTIVE", pool.get("DeletionProtection")
-    iam = stack.client("iam")
-    role = outputs["VerifyAuthChallengeRoleArn"].rsplit("/", 1)[1]
-    statements = [st for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
-                  for st in _statements(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])]
-    resources = {r for st in statements if "amplifybackend:GetToken" in str(st.get("Action")) for r in _as_list(st["Resource"])}
+    resources = stack.role_resources(outputs["VerifyAuthChallengeRoleArn"], "amplifybackend:GetToken")
     assert resources == {f"arn:aws:amplifybackend:us-east-1:000000000000:/backend/{APP_ID}/challenge/*"}, resources
-
-
-def _as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def _statements(document):
-    if isinstance(document, str):
-        import json
-        import urllib.parse
-        document = json.loads(urllib.parse.unquote(document))
-    return _as_list(document.get("Statement", []))
 
 
 def test_login_and_invite_through_the_deployed_stack(deployed):
     stack, _, _ = deployed
-    email = "admin@example.com"
-    stack.add_confirmed_user(email)
-    token = stack.create_token()
-    started = stack.start_login(email)
-    assert started["ChallengeName"] == "CUSTOM_CHALLENGE"
-    result = stack.answer(email, started["Session"], token["ChallengeCode"], stack.login_metadata(token))
-    assert "AuthenticationResult" in result
-    wrong_app = stack.create_token(app_id="dsomeotherapp")
-    started = stack.start_login(email)
-    refused = stack.answer(email, started["Session"], wrong_app["ChallengeCode"], stack.login_metadata(wrong_app))
-    assert "AuthenticationResult" not in refused
+    stack.assert_signs_in_and_refuses_a_foreign_code("admin@example.com")
 
     stack.invite("teammate@example.com", {"appId": APP_ID, "appName": "SamApp", "region": "eu-west-1", "environment": "main"})
     bodies = [m["BodyHtml"] for a in stack.sent_emails().values() for m in a if "teammate@example.com" in m["To"]]

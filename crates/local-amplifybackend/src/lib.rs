@@ -86,6 +86,25 @@ pub enum FaultKind {
     UnknownErrorWithBody,
 }
 
+impl FaultKind {
+    /// The faults that answer with a body holding the real answer (a GetToken code included)
+    /// that the client cannot use: what a secrets test must throw at it.
+    pub fn carrying_bodies() -> [FaultKind; 4] {
+        [
+            FaultKind::Garbled {
+                garble: Garble::WrongTypes,
+            },
+            FaultKind::Garbled {
+                garble: Garble::TrailingBytes,
+            },
+            FaultKind::Garbled {
+                garble: Garble::Truncated,
+            },
+            FaultKind::UnknownErrorWithBody,
+        ]
+    }
+}
+
 /// How [`FaultKind::Garbled`] breaks a success body.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lambda_bench::runtime_api::{self, Invocation, RuntimeApi};
-use local_amplifybackend::{Backend, Fault, FaultKind, Garble, Operation};
+use local_amplifybackend::{Backend, Fault, FaultKind, Operation};
 use serde_json::{json, Value};
 use studio_login::test_support::fixture;
 use tokio::io::AsyncReadExt;
@@ -205,19 +205,10 @@ async fn amplify_app_id_decides_whose_codes_the_bootstrap_accepts() {
 fn body_faults() -> Vec<(String, Fault)> {
     let mut faults = Vec::new();
     for operation in [Operation::GetToken, Operation::DeleteToken] {
-        for kind in [
-            FaultKind::Garbled {
-                garble: Garble::WrongTypes,
-            },
-            FaultKind::Garbled {
-                garble: Garble::TrailingBytes,
-            },
-            FaultKind::Garbled {
-                garble: Garble::Truncated,
-            },
-            FaultKind::UnknownErrorWithBody,
-            FaultKind::Internal,
-        ] {
+        let kinds = FaultKind::carrying_bodies()
+            .into_iter()
+            .chain([FaultKind::Internal]);
+        for kind in kinds {
             faults.push((
                 format!("{operation:?} {kind:?}"),
                 Fault {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lambda_runtime::LambdaEvent;
-use local_amplifybackend::{Fault, FaultKind, Garble, Operation};
+use local_amplifybackend::{Fault, FaultKind, Operation};
 use serde_json::{json, Value};
 use studio_login::test_support::fixture;
 use studio_login::{AmplifyBackendStore, PoolApp, Verifier};
@@ -127,22 +127,15 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     let wrong = "wrong-answer-5150";
     secrets.push(wrong.into());
     verify(verify_event(&session, json!(wrong))).await.unwrap(); // wrong answer
-    let faults = [
+    let faults: Vec<FaultKind> = [
         FaultKind::Throttle,
         FaultKind::Reset,
         FaultKind::Internal,
         FaultKind::FailAfterCommit,
-        FaultKind::UnknownErrorWithBody,
-        FaultKind::Garbled {
-            garble: Garble::WrongTypes,
-        },
-        FaultKind::Garbled {
-            garble: Garble::TrailingBytes,
-        },
-        FaultKind::Garbled {
-            garble: Garble::Truncated,
-        },
-    ];
+    ]
+    .into_iter()
+    .chain(FaultKind::carrying_bodies())
+    .collect();
     for operation in [Operation::GetToken, Operation::DeleteToken] {
         for fault in faults.clone() {
             let (session, code) = backend.create_token(APP);
