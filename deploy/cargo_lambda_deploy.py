@@ -6,7 +6,7 @@
 
 What `cargo lambda deploy` does, once per function: uploads `<lambda-dir>/<function>/bootstrap`
 as `amplify-login-<function>-<CODE>` (provided.al2023, 128 MB, 5 s, log retention 90 days),
-with `AMPLIFY_APP_ID` on verify. What this script adds around it, because cargo-lambda does not:
+with `AMPLIFY_APP_ID` (on all four). What this script adds around it, because cargo-lambda does not:
 - the verify function's role, with the basic Lambda logging policy and `amplifybackend:GetToken`
   / `amplifybackend:DeleteToken` on this app's `/backend/<APP>/challenge/*` only (the other
   three get cargo-lambda's default role: logging only);
@@ -101,7 +101,8 @@ def cargo_lambda_deploy(binary: str, args, role: str | None) -> str:
         command += ["--endpoint-url", args.endpoint_url]
     if role:
         command += ["--iam-role", role]
-    env_vars = {"AMPLIFY_APP_ID": args.app_id} if binary == "verify-auth-challenge" else {}
+    # On all four: verify accepts only this app's codes, and every line the metrics count names it.
+    env_vars = {"AMPLIFY_APP_ID": args.app_id}
     env_vars.update(args.env_var or {})
     if binary == "verify-auth-challenge" and args.amplifybackend_endpoint:
         env_vars["ENDPOINT"] = args.amplifybackend_endpoint

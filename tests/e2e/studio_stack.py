@@ -237,9 +237,10 @@ class StudioLoginStack:
     def function_env(self, binary: str) -> dict:
         if self.functions == "node":  # the original's only setting
             return {"ENDPOINT": self.backend_url} if binary == "verify-auth-challenge" else {}
-        env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": self.log_level}
+        # As template.yaml sets them: the app id on all four (the metrics' AppId dimension).
+        env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": self.log_level, "AMPLIFY_APP_ID": self.app_id}
         if binary == "verify-auth-challenge":
-            env.update({"ENDPOINT": self.backend_url, "AMPLIFY_APP_ID": self.app_id})
+            env["ENDPOINT"] = self.backend_url
         return env
 
     def _deploy(self):

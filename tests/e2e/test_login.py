@@ -6,10 +6,12 @@ import itertools
 import json
 import re
 import time
+from collections import Counter
 
 import pytest
 from botocore.exceptions import ClientError
 
+from metric_filters import datapoints, template_metric_filters
 from secrets_scan import remember
 from studio_stack import ROOT
 
@@ -226,3 +228,67 @@ def test_backend_outage_fails_closed_within_cognitos_budget(stack):
     errors = [l for l in stack.function_logs("verify-auth-challenge") if '"level":"ERROR"' in l]
     assert any("backend_unavailable" in line for line in errors), errors
     assert minted["ChallengeCode"] not in "".join(errors)
+
+
+def _published(stack) -> Counter:
+    """Datapoints the template's metric filters make of every function log line so far."""
+    counted = Counter()
+    for metric_filter in template_metric_filters():
+        for point in datapoints(metric_filter, stack.function_logs(metric_filter.binary)):
+            counted[(point.metric, point.dimensions)] += 1
+    return counted
+
+
+def test_metric_filters_count_logins_decisions_invitations_and_outages(stack):
+    """The template's metric filters, applied to what the real functions logged: every verify
+    outcome, define decision, invitation, backend latency and cold start is counted under this
+    app's id, and no datapoint carries anything but names and numbers."""
+    before = _published(stack)
+    app = (("AppId", stack.app_id),)
+    # accepted, then foreign_app
+    stack.assert_signs_in_and_refuses_a_foreign_code(f"metrics{next(_users)}@example.com")
+    # wrong_answer, then no_such_token (the wrong answer burned it), then the third failure
+    email, minted = new_user(stack), token(stack)
+    remember("111111-wrong")
+    first = stack.start_login(email)
+    second = stack.answer(email, first["Session"], "111111-wrong", metadata(minted))
+    third = stack.answer(email, second["Session"], minted["ChallengeCode"], metadata(minted))
+    with pytest.raises(ClientError):
+        stack.answer(email, third["Session"], minted["ChallengeCode"], metadata(minted))
+    # backend_unavailable
+    email, minted = new_user(stack), token(stack)
+    started = stack.start_login(email)
+    stack.backend_control({"faults": [{"kind": {"type": "throttle"}, "count": 0}]})
+    try:
+        with pytest.raises(ClientError):
+            stack.answer(email, started["Session"], minted["ChallengeCode"], metadata(minted))
+    finally:
+        stack.backend_control({"clearFaults": True})
+    stack.invite("metrics.invitee@example.com", {"appId": stack.app_id, "appName": "Metrics", "region": "us-east-1"})
+
+    after = _published(stack)
+    new = after - before
+    for outcome in ("accepted", "foreign_app", "wrong_answer", "no_such_token", "backend_unavailable"):
+        assert new[("VerifyOutcome", app + (("Outcome", outcome),))] >= 1, (outcome, new)
+    # wrong_answer + foreign_app (+ replayed): the SuspiciousCodes alarm's metric
+    assert new[("SuspiciousCodes", app)] >= 2, new
+    for decision in ("ask_for_code", "issue_tokens", "fail_too_many_attempts"):
+        assert new[("DefineDecision", app + (("Decision", decision),))] >= 1, (decision, new)
+    assert new[("InvitationsSent", app)] >= 1, new
+    # One latency datapoint per verify that called AmplifyBackend (not for foreign_app).
+    latencies = [p for f in template_metric_filters() if f.metric == "BackendLatency"
+                 for p in datapoints(f, stack.function_logs(f.binary))]
+    assert latencies and all(0 <= p.value < 5000 for p in latencies), latencies
+    assert new[("BackendLatency", app)] >= 4, new
+    # Cold starts: every function has started at least once in this session, each under its name.
+    for binary in ("define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"):
+        assert after[("ColdStarts", app + (("Trigger", binary),))] >= 1, (binary, after)
+    # Only this app, only known names: no code, session id or email can become a dimension.
+    known = {"accepted", "wrong_answer", "no_such_token", "foreign_app", "replayed", "token_mismatch",
+             "missing_metadata", "backend_unavailable", "not_configured", "unknown_user", "ask_for_code",
+             "issue_tokens", "fail_too_many_attempts", "fail_user_not_found", "fail_unreadable_session",
+             "fail_other_challenge", "define-auth-challenge", "create-auth-challenge",
+             "verify-auth-challenge", "custom-message"}
+    for metric, dimensions in after:
+        assert dict(dimensions)["AppId"] == stack.app_id, (metric, dimensions)
+        assert all(v in known for k, v in dimensions if k != "AppId"), (metric, dimensions)

@@ -200,7 +200,8 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     response.email_subject = Some(EMAIL_SUBJECT.to_string());
     response.email_message = Some(invite_email(&invite));
     tracing::info!(
-        app_id = invite.app_id,
+        app_id = studio_login::logging::app_id(),
+        invite_app_id = invite.app_id,
         has_link = invite.link().is_some(),
         "wrote Studio invitation"
     );

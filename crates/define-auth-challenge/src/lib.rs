@@ -65,6 +65,20 @@ pub fn decide(session: &[Option<ChallengeResult>], user_not_found: bool) -> Deci
     }
 }
 
+impl Decision {
+    /// A stable name for the log line (the `DefineDecision` metric's `Decision` dimension).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::IssueTokens => "issue_tokens",
+            Decision::AskForCode => "ask_for_code",
+            Decision::Fail(FailReason::UserNotFound) => "fail_user_not_found",
+            Decision::Fail(FailReason::UnreadableSession) => "fail_unreadable_session",
+            Decision::Fail(FailReason::OtherChallenge) => "fail_other_challenge",
+            Decision::Fail(FailReason::TooManyAttempts) => "fail_too_many_attempts",
+        }
+    }
+}
+
 fn response_for(decision: Decision) -> DefineResponse {
     let mut response = DefineResponse::default();
     match decision {
@@ -92,8 +106,9 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     let define: DefineEvent = decode("define-auth-challenge", &payload)?;
     let decision = decide(&define.request.session, define.request.user_not_found);
     tracing::info!(
-        ?decision,
+        decision = decision.as_str(),
         attempts = define.request.session.len(),
+        app_id = studio_login::logging::app_id(),
         "defined next step"
     );
     Ok(respond(payload, &response_for(decision))?)

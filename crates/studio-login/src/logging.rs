@@ -6,6 +6,8 @@
 //! and HTTP stack print whole responses (a GetToken response carries the challenge code), and
 //! `lambda_runtime` prints the raw event at TRACE (it carries the user's answer).
 
+use std::sync::OnceLock;
+
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -72,8 +74,41 @@ where
     };
 }
 
+/// The variable naming the Amplify app of this pool (set on all four functions by the template,
+/// `make migrate` and `make deploy-cargo-lambda`).
+pub const APP_ID_ENV: &str = "AMPLIFY_APP_ID";
+
+/// The `app_id` field of the lines that CloudWatch metric filters count (template.yaml,
+/// README "Operating it"): the metrics' `AppId` dimension. Read once from [`APP_ID_ENV`];
+/// `any` for `*`, `unset` when missing, so the dimension always has a value.
+pub fn app_id() -> &'static str {
+    static APP_ID: OnceLock<String> = OnceLock::new();
+    APP_ID.get_or_init(|| app_id_label(std::env::var(APP_ID_ENV).ok().as_deref()))
+}
+
+fn app_id_label(setting: Option<&str>) -> String {
+    match setting.map(str::trim) {
+        None | Some("") => "unset".to_string(),
+        Some("*") => "any".to_string(),
+        Some(app_id) => app_id.to_string(),
+    }
+}
+
+/// The line a function writes once per process, before its first event: the `ColdStarts` metric.
+pub fn cold_start(trigger: &'static str) {
+    tracing::info!(trigger, app_id = app_id(), "cold start");
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_app_id_dimension_always_has_a_value() {
+        assert_eq!(app_id_label(None), "unset");
+        assert_eq!(app_id_label(Some(" ")), "unset");
+        assert_eq!(app_id_label(Some("*")), "any");
+        assert_eq!(app_id_label(Some(" d1a2b3 ")), "d1a2b3");
+    }
+
     use super::*;
 
     #[test]

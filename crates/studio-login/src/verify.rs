@@ -88,6 +88,15 @@ impl Outcome {
             Outcome::BackendUnavailable(_) => "backend_unavailable",
         }
     }
+
+    /// Whether AmplifyBackend was called before this outcome (the others are decided from the
+    /// event and the configuration alone), so that the time it took is backend latency.
+    pub fn called_backend(&self) -> bool {
+        !matches!(
+            self,
+            Outcome::MissingMetadata | Outcome::ForeignApp | Outcome::NotConfigured
+        )
+    }
 }
 
 /// Checks answers against AmplifyBackend tokens for one user pool.

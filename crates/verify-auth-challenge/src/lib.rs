@@ -9,12 +9,15 @@ use aws_lambda_events::event::cognito::{
 };
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
+use std::time::Instant;
+
 use studio_login::event::{decode, respond};
+use studio_login::logging;
 use studio_login::{Attempt, Outcome, PoolApp, TokenStore, Verifier};
 
 /// The Amplify app this pool belongs to (Studio's pool is `amplify_backend_manager_<appId>`).
 /// Unset: every code is refused. `*`: any app's codes (the original's behaviour; unsafe).
-pub const APP_ID_ENV: &str = "AMPLIFY_APP_ID";
+pub const APP_ID_ENV: &str = studio_login::logging::APP_ID_ENV;
 
 /// The only error text verify ever returns. Cognito hands a trigger's error to the
 /// `RespondToAuthChallenge` caller, so it names nothing: the details go to the log.
@@ -59,37 +62,56 @@ pub async fn function_handler<S: TokenStore>(
 ) -> Result<Value, Error> {
     let verify: VerifyEvent = decode("verify-auth-challenge", &event.payload)?;
     let attempt = attempt_from(&verify);
+    let started = Instant::now();
     let outcome = verifier.verify(&attempt).await;
+    // The outcome line is what the template's metric filters count (outcome, app_id) and time
+    // (backend_ms: GetToken + DeleteToken, retries included), so every branch logs all three.
+    let backend_ms = outcome
+        .called_backend()
+        .then(|| (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0);
     let answer_correct = outcome.answer_correct();
     let name = outcome.as_str();
+    let app_id = logging::app_id();
     match &outcome {
         Outcome::BackendUnavailable(unavailable) => {
-            tracing::error!(outcome = name, answer_correct, %unavailable, "verify failed closed");
+            tracing::error!(outcome = name, answer_correct, app_id, backend_ms, %unavailable, "verify failed closed");
             return Err(VERIFY_FAILED.into());
         }
         Outcome::NotConfigured => tracing::error!(
             outcome = name,
             answer_correct,
+            app_id,
             "refused: {APP_ID_ENV} is not set on this function"
         ),
         // The signals of someone replaying codes or trying another app's: WARN, never the code.
         Outcome::ForeignApp => tracing::warn!(
             outcome = name,
             answer_correct,
-            app_id = attempt.app_id,
+            app_id,
+            code_app_id = attempt.app_id,
             "refused a code minted for another app"
         ),
         Outcome::Replayed => tracing::warn!(
             outcome = name,
             answer_correct,
+            app_id,
+            backend_ms,
             "refused a code another verify had just used"
         ),
         Outcome::TokenMismatch => tracing::warn!(
             outcome = name,
             answer_correct,
+            app_id,
+            backend_ms,
             "refused: AmplifyBackend answered with a token for another app or session"
         ),
-        _ => tracing::info!(outcome = name, answer_correct, "verified challenge answer"),
+        _ => tracing::info!(
+            outcome = name,
+            answer_correct,
+            app_id,
+            backend_ms,
+            "verified challenge answer"
+        ),
     }
     let mut response = VerifyResponse::default();
     response.answer_correct = answer_correct;

@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     studio_login::logging::init();
+    studio_login::logging::cold_start(env!("CARGO_PKG_NAME"));
     // Built once: every warm invocation reuses the client and its connection pool.
     let verifier = Verifier::new(
         AmplifyBackendStore::new(client_from_env().await),
