@@ -3,17 +3,20 @@ applies the SAM transform), then a whole login and an invitation through the dep
 ministack runs bootstraps on this host: Architecture=x86_64 by default, and the template's default
 arm64 under qemu-user emulation with STUDIO_ARCH=arm64 (`make e2e-arm64`)."""
 
+import json
 import os
 import subprocess
 
 import pytest
 
-from studio_stack import BUILD, ROOT, StudioLoginStack
+from metric_filters import load_template, template_metric_filters
+from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack
 
 APP_ID = "dsamdeploy0001"
 STACK_NAME = "amplify-studio-login"
 SAM = BUILD / "venv-sam" / "bin" / "sam"
 TOOLS_BIN = BUILD / "venv-tools" / "bin"
+ALARM_TOPIC = "arn:aws:sns:us-east-1:000000000000:studio-login-alarms"
 
 
 def sam(stack, *args: str) -> subprocess.CompletedProcess:
@@ -29,7 +32,7 @@ def sam(stack, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def deployed():
-    with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3",
+    with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3,monitoring",
                           say=lambda _: None) as stack:
         arch = stack.architecture
         build_dir = BUILD / f"sam-{arch}"
@@ -41,7 +44,8 @@ def deployed():
                      "--stack-name", STACK_NAME, "--s3-bucket", "sam-artifacts", "--capabilities", "CAPABILITY_IAM",
                      "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--region", "us-east-1",
                      "--parameter-overrides",
-                     f"AppId={APP_ID} ShortCode=samtest Architecture={arch} AmplifyBackendEndpoint={stack.backend_url}")
+                     f"AppId={APP_ID} ShortCode=samtest Architecture={arch} AmplifyBackendEndpoint={stack.backend_url} "
+                     f"AlarmTopicArn={ALARM_TOPIC} SuspiciousCodeThreshold=5")
         assert deploy.returncode == 0, deploy.stderr
         described = stack.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
@@ -84,3 +88,45 @@ def test_login_and_invite_through_the_deployed_stack(deployed):
     bodies = [m["BodyHtml"] for a in stack.sent_emails().values() for m in a if "teammate@example.com" in m["To"]]
     assert bodies and "SamApp (dsamdeploy0001)" in bodies[0]
     assert "https://eu-west-1.admin.amplifyapp.com/admin/login?appId=dsamdeploy0001&amp;backendEnvironmentName=main" in bodies[0]
+
+
+def test_metric_filters_alarms_and_dashboard_exist_as_declared(deployed):
+    stack, _, outputs = deployed
+    logs, cloudwatch = stack.client("logs"), stack.client("cloudwatch")
+    published = {}  # metric name -> its dimension keys, as the filters publish it
+    declared = template_metric_filters(load_template())
+    assert len(declared) == 9
+    for declared_filter in declared:
+        group = f"/aws/lambda/amplify-login-{declared_filter.binary}-samtest"
+        found = [f for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]
+                 if f["filterPattern"] == declared_filter.pattern]
+        assert found, f"{declared_filter.name} missing on {group}"
+        (transformation,) = found[0]["metricTransformations"]
+        assert (transformation["metricNamespace"], transformation["metricName"], str(transformation["metricValue"])) \
+            == (declared_filter.namespace, declared_filter.metric, declared_filter.value), declared_filter.name
+        assert transformation.get("dimensions") == dict(declared_filter.dimensions), declared_filter.name
+        published[declared_filter.metric] = {key for key, _ in declared_filter.dimensions}
+
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="amplify-login-samtest-")["MetricAlarms"]}
+    expected = {"backend-unavailable": ("AmplifyStudioLogin", "VerifyOutcome", {"AppId": APP_ID, "Outcome": "backend_unavailable"}, 300, 0),
+                "suspicious-codes": ("AmplifyStudioLogin", "SuspiciousCodes", {"AppId": APP_ID}, 900, 5)}
+    for binary in TRIGGERS.values():
+        expected[f"{binary}-errors"] = ("AWS/Lambda", "Errors", {"FunctionName": f"amplify-login-{binary}-samtest"}, 300, 0)
+    assert set(alarms) == {f"amplify-login-samtest-{name}" for name in expected}, sorted(alarms)
+    for name, (namespace, metric, dimensions, period, threshold) in expected.items():
+        alarm = alarms[f"amplify-login-samtest-{name}"]
+        assert (alarm["Namespace"], alarm["MetricName"]) == (namespace, metric), name
+        assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == dimensions, name
+        assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", period, threshold), name
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["TreatMissingData"] == "notBreaching", name
+        assert alarm["AlarmActions"] == [ALARM_TOPIC], name
+        description = alarm["AlarmDescription"]
+        assert "\n" not in description and " - " in description, f"{name}: one line, what it means - what to do"
+        if namespace == "AmplifyStudioLogin":  # an alarm on a metric no filter publishes never fires
+            assert set(dimensions) == published[metric], name
+
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=outputs["DashboardName"])["DashboardBody"])
+    titles = [w["properties"]["title"] for w in body["widgets"]]
+    assert {"Logins by outcome (verify)", "Function errors", "Cold starts"} <= set(titles), titles
+    rendered = json.dumps(body)
+    assert "${" not in rendered and APP_ID in rendered and "amplify-login-verify-auth-challenge-samtest" in rendered
