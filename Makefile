@@ -24,7 +24,7 @@ SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
 .PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
-        migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
+        check migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
@@ -36,7 +36,7 @@ test: unit e2e
 unit:
 	cargo test --workspace --all-targets
 
-e2e: venv tools sam-venv functions-x86_64 local-backend
+e2e: venv tools sam-venv functions-x86_64 local-backend node-original
 	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 ## lint: formatting, clippy (warnings are errors), and the SAM template
@@ -196,15 +196,25 @@ dev: tools local-backend
 	    --invoke-address 127.0.0.1 --invoke-port $(DEV_INVOKE_PORT) \
 	    --env-var ENDPOINT=http://127.0.0.1:$(DEV_BACKEND_PORT),AMPLIFY_APP_ID=$(DEV_APP_ID)
 
-## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place
+## check: is a live Studio login pool's sign-in working? APP_ID=... [SHORT_CODE=...] [REGION=...]
+# Standard AWS credential chain; invokes each trigger once with a harmless event, prints a table.
+AWS_OPTS = $(if $(SHORT_CODE),--short-code $(SHORT_CODE)) $(if $(REGION),--region $(REGION))
+check: venv
+	@test -n "$(APP_ID)" || { echo "usage: make check APP_ID=... [SHORT_CODE=...] [REGION=...]"; exit 2; }
+	$(PY) deploy/check.py --app-id $(APP_ID) $(AWS_OPTS)
+
+## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place;
+## migrate checks the result and rolls back by itself on any failure. Records (the original code)
+## go to RECORDS (default ~/.local/state/amplify-studio-login/migrations), never under build/.
+RECORD_OPTS = $(if $(RECORDS),--records $(RECORDS))
 migrate: tools venv
-	@test -n "$(APP_ID)" -a -n "$(SHORT_CODE)" || { echo "usage: make migrate APP_ID=... SHORT_CODE=... [YES=1]"; exit 2; }
-	$(PY) deploy/migrate.py migrate --app-id $(APP_ID) --short-code $(SHORT_CODE) \
+	@test -n "$(APP_ID)" || { echo "usage: make migrate APP_ID=... [SHORT_CODE=...] [REGION=...] [YES=1]"; exit 2; }
+	$(PY) deploy/migrate.py migrate --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) \
 	  --artifacts $(ARM_DIR) --architecture arm64 $(if $(YES),--yes)
 
 rollback: venv
-	@test -n "$(APP_ID)" -a -n "$(SHORT_CODE)" || { echo "usage: make rollback APP_ID=... SHORT_CODE=... [YES=1]"; exit 2; }
-	$(PY) deploy/migrate.py rollback --app-id $(APP_ID) --short-code $(SHORT_CODE) $(if $(YES),--yes)
+	@test -n "$(APP_ID)" || { echo "usage: make rollback APP_ID=... [SHORT_CODE=...] [REGION=...] [YES=1]"; exit 2; }
+	$(PY) deploy/migrate.py rollback --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) $(if $(YES),--yes)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/e2e/requirements.txt

@@ -13,6 +13,7 @@ killed) when the `with` block ends.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -84,15 +85,64 @@ def bootstrap_zip(binary: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _node_placeholder_zip() -> bytes:
+# Studio's Node.js triggers as a pool has them before migration. verify is the real original
+# (`make node-original`: the handler from the seed page and its AWS SDK); the other three follow
+# the originals' rules (SPEC.md) in a few lines each.
+NODE_ORIGINALS = {
+    "define-auth-challenge": """exports.handler = async (event) => {
+  const session = event.request.session || [];
+  const last = session[session.length - 1];
+  event.response.issueTokens = false;
+  event.response.failAuthentication = false;
+  if (last && last.challengeResult === true) event.response.issueTokens = true;
+  else if (session.length >= 3) event.response.failAuthentication = true;
+  else event.response.challengeName = 'CUSTOM_CHALLENGE';
+  return event;
+};
+""",
+    "create-auth-challenge": """const crypto = require('crypto');
+exports.handler = async (event) => {
+  event.response.publicChallengeParameters = {};
+  event.response.privateChallengeParameters = { secretLoginCode: crypto.randomBytes(16).toString('hex') };
+  event.response.challengeMetadata = 'CODE-CHALLENGE';
+  return event;
+};
+""",
+    "custom-message": """exports.handler = async (event) => {
+  if (event.triggerSource === 'CustomMessage_AdminCreateUser') {
+    const m = event.request.clientMetadata || {};
+    event.response.emailSubject = 'Welcome to Amplify Studio | Your temporary account details';
+    event.response.emailMessage = `<p>You were invited to ${m.appName} (${m.appId}).</p>` +
+      `<p>Username: ${event.request.usernameParameter}<br>Temporary password: ${event.request.codeParameter}</p>`;
+  }
+  return event;
+};
+""",
+    # The managed Node.js runtime gives handlers context.done(error, result), which the original
+    # verify calls; ministack's runner does not, so this wrapper supplies it.
+    "verify-auth-challenge": """const original = require('./original.js');
+exports.handler = (event, context) => new Promise((resolve, reject) => {
+  context.done = (error, result) => (error ? reject(error) : resolve(result));
+  Promise.resolve(original.handler(event, context)).catch(reject);
+});
+""",
+}
+NODE_ORIGINAL_DIR = BUILD / "node-original"
+
+
+@functools.cache
+def node_original_zip(binary: str) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.js", "// Studio's Node.js trigger, as created before migration.\n"
-                                     "exports.handler = async (event) => event;\n")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.js", NODE_ORIGINALS[binary])
+        if binary == "verify-auth-challenge":
+            if not (NODE_ORIGINAL_DIR / ".installed").exists():
+                raise RuntimeError("the Node original is not installed: run `make node-original`")
+            archive.write(NODE_ORIGINAL_DIR / "index.js", "original.js")
+            for path in sorted((NODE_ORIGINAL_DIR / "node_modules").rglob("*")):
+                if path.is_file():
+                    archive.write(path, str(path.relative_to(NODE_ORIGINAL_DIR)))
     return buffer.getvalue()
-
-
-NODE_PLACEHOLDER_ZIP = _node_placeholder_zip()
 
 
 @dataclass
@@ -230,7 +280,7 @@ class StudioLoginStack:
     def _code(self, binary: str) -> dict:
         if self.functions == "node":
             return {"Runtime": "nodejs20.x", "Handler": "index.handler", "MemorySize": 256, "Timeout": 15,
-                    "Code": {"ZipFile": NODE_PLACEHOLDER_ZIP}}
+                    "Code": {"ZipFile": node_original_zip(binary)}}
         return {"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 128, "Timeout": 5,
                 "Code": {"ZipFile": self.function_zip(binary)}}
 
