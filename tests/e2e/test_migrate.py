@@ -50,10 +50,10 @@ def run(script: str, endpoint: str, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
-def cli(stack, tmp: Path, *args: str, endpoint: str | None = None) -> subprocess.CompletedProcess:
+def cli(stack, tmp: Path, *args: str, endpoint: str | None = None, wait: int = 20) -> subprocess.CompletedProcess:
     """migrate.py without a short code: the pool names its functions."""
     return run("migrate.py", endpoint or stack.ministack_url, *args, "--artifacts", str(tmp / "artifacts"),
-               "--architecture", stack.architecture, "--records", str(tmp / "records"), "--wait-timeout", "20")
+               "--architecture", stack.architecture, "--records", str(tmp / "records"), "--wait-timeout", str(wait))
 
 
 def configs(stack) -> dict:
@@ -164,7 +164,7 @@ def _put(stack, binary: str, what: str) -> tuple[str, str]:
      lambda s: [Rule(*_put(s, "custom-message", "code"), "error", status=429, code="TooManyRequestsException", count=0)]),
     # An update that never finishes: the waiter times out.
     ("update of amplify-login-create-auth-challenge",
-     lambda s: [Rule("GET", FUNCTIONS.format("create-auth-challenge") + "/configuration", "stall", count=25)]),
+     lambda s: [Rule("GET", FUNCTIONS.format("create-auth-challenge") + "/configuration", "stall", count=5)]),
     # Someone edits verify in the console while migrate runs: its RevisionId no longer matches.
     ("update code of amplify-login-verify-auth-challenge",
      lambda s: [Rule(*_put(s, "verify-auth-challenge", "code"), "before", before=lambda: s.client("lambda").update_function_configuration(
@@ -174,7 +174,8 @@ def test_a_failure_at_any_step_rolls_back_by_itself(node_stack, artifacts, tmp_p
     stack = node_stack
     before = configs(stack)
     with FaultProxy(stack.ministack_url, rules(stack)) as proxy:
-        failed = cli(stack, tmp_path, "migrate", "--yes", endpoint=proxy.url)
+        # A short waiter for the stalled update: 5 stalled answers outlast it, then restore succeeds.
+        failed = cli(stack, tmp_path, "migrate", "--yes", endpoint=proxy.url, wait=3)
         assert all(rule.acted for rule in proxy.rules), "the fault was injected"
     assert failed.returncode == 3, failed.stderr
     assert f"FAILED at {step}" in failed.stderr and "rolled back" in failed.stderr
