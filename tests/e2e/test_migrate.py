@@ -88,7 +88,14 @@ def test_migrate_check_login_second_migrate_tampered_record_and_roll_back(node_s
     assert_node_originals_sign_in(stack, before, "before@example.com")
 
     # `make check` on the Node pool: the originals answer the same harmless probes.
-    checked = run("check.py", stack.ministack_url)
+    # `make check` on the Node pool (the make target, boto3 pointed at ministack by
+    # AWS_ENDPOINT_URL): the originals answer the same harmless probes.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+               AWS_ENDPOINT_URL=stack.ministack_url)
+    checked = subprocess.run(["make", "--no-print-directory", "check", f"APP_ID={APP_ID}", f"SHORT_CODE={SHORT_CODE}"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    print(checked.stdout, checked.stderr)
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.count("nodejs20.x") == 4 and "all four triggers answer as they should" in checked.stdout
 
@@ -234,19 +241,32 @@ def test_a_verify_that_cannot_reach_amplifybackend_is_rolled_back(node_stack, ar
     assert_node_originals_sign_in(stack, before, "after.outage@example.com")
 
 
-def test_code_is_downloaded_over_https_only(node_stack, artifacts, tmp_path):
+def _location(url: str):
+    def rewrite(answer: dict) -> dict:
+        answer["Code"]["Location"] = url
+        return answer
+    return rewrite
+
+
+def _code_sha(answer: dict) -> dict:
+    answer["Configuration"]["CodeSha256"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    return answer
+
+
+@pytest.mark.parametrize("rewrite, refusal", [
+    (_location("file:///etc/passwd"), "https only"),
+    (_location("data:application/zip;base64,UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="), "https only"),
+    (_location("http://downloads.example.com/code.zip"), "https only"),
+    (_code_sha, "does not match its CodeSha256"),
+])
+def test_code_is_downloaded_over_https_only_and_checked_against_its_hash(node_stack, artifacts, tmp_path, rewrite, refusal):
     stack = node_stack
     before = configs(stack)
-
-    def elsewhere(answer: dict) -> dict:
-        answer["Code"]["Location"] = "file:///etc/passwd"
-        return answer
-
-    rule = Rule("GET", FUNCTIONS.format("verify-auth-challenge"), "rewrite", rewrite=elsewhere)
+    rule = Rule("GET", FUNCTIONS.format("verify-auth-challenge"), "rewrite", rewrite=rewrite)
     with FaultProxy(stack.ministack_url, [rule]) as proxy:
         refused = cli(stack, tmp_path, "migrate", "--yes", endpoint=proxy.url)
-    assert refused.returncode == 2 and "https only" in refused.stderr, refused.stderr
-    assert configs(stack) == before and not record(tmp_path).exists()
+    assert refused.returncode == 2 and refusal in refused.stderr, refused.stderr
+    assert configs(stack) == before and not record(tmp_path).exists(), "refused before any change"
 
 
 def test_check_fails_on_a_misconfigured_function(node_stack):
