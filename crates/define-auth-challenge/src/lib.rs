@@ -121,6 +121,24 @@ mod tests {
     use super::*;
     use studio_login::test_support::fixture;
 
+    #[test]
+    fn every_decision_has_its_own_metric_name() {
+        let all = [
+            Decision::IssueTokens,
+            Decision::AskForCode,
+            Decision::Fail(FailReason::UserNotFound),
+            Decision::Fail(FailReason::UnreadableSession),
+            Decision::Fail(FailReason::OtherChallenge),
+            Decision::Fail(FailReason::TooManyAttempts),
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(Decision::as_str).collect();
+        assert_eq!(names.len(), all.len(), "{names:?}");
+        // A CloudWatch dimension value the dashboard and alarms can name: snake_case only.
+        assert!(names
+            .iter()
+            .all(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
     fn entry(name: &str, result: bool) -> Option<ChallengeResult> {
         let mut entry = ChallengeResult::default();
         entry.challenge_name = (!name.is_empty()).then(|| name.to_string());

@@ -341,6 +341,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn called_backend_is_true_exactly_when_the_store_was_called() {
+        // (store, pool app, attempt): one case per way an outcome is reached.
+        let cases = [
+            (
+                MemoryStore::with_token("app1", "s1", "424242"),
+                PoolApp::Any,
+                attempt("app1", "s1", "424242"),
+            ),
+            (
+                MemoryStore::with_token("app1", "s1", "424242"),
+                PoolApp::Any,
+                attempt("app1", "s1", "000000"),
+            ),
+            (
+                MemoryStore::default(),
+                PoolApp::Any,
+                attempt("app1", "s1", "424242"),
+            ),
+            (
+                MemoryStore::default(),
+                PoolApp::Any,
+                attempt("", "s1", "424242"),
+            ),
+            (
+                MemoryStore::default(),
+                PoolApp::Only("app2".into()),
+                attempt("app1", "s1", "424242"),
+            ),
+            (
+                MemoryStore::default(),
+                PoolApp::Unset,
+                attempt("app1", "s1", "424242"),
+            ),
+            (
+                MemoryStore {
+                    get_fails: true,
+                    ..MemoryStore::default()
+                },
+                PoolApp::Any,
+                attempt("app1", "s1", "424242"),
+            ),
+        ];
+        for (store, pool_app, case) in cases {
+            let verifier = Verifier::new(store, pool_app);
+            let outcome = verifier.verify(&case).await;
+            let calls = verifier.store().calls();
+            assert_eq!(
+                outcome.called_backend(),
+                !calls.is_empty(),
+                "{outcome:?}: {calls:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn missing_metadata_never_calls_the_backend() {
         let cases = [
             Attempt {
