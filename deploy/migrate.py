@@ -169,6 +169,7 @@ def save_record(functions: dict[str, dict], directory: Path, http_hosts: set[str
 def wait_updated(lam, name: str, timeout: float) -> dict:
     """Poll until the function's last update finished; its configuration then (RevisionId included)."""
     deadline = time.monotonic() + timeout
+    delay = 0.2  # most updates finish within a second; then back off to 2 s between reads
     while True:
         config = lam.get_function_configuration(FunctionName=name)
         status = config.get("LastUpdateStatus", "Successful")
@@ -178,7 +179,8 @@ def wait_updated(lam, name: str, timeout: float) -> dict:
             raise StepFailed(f"update of {name}", f"Lambda reports {status}: {config.get('LastUpdateStatusReason', '')}")
         if time.monotonic() > deadline:
             raise StepFailed(f"update of {name}", f"still {status} after {timeout:.0f} s (waiter timed out)")
-        time.sleep(1)
+        time.sleep(delay)
+        delay = min(delay * 1.5, 2.0)
 
 
 def update(lam, name: str, revision: str, code: bytes, architecture: str, configuration: dict, timeout: float,

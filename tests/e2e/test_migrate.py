@@ -171,7 +171,7 @@ def _put(stack, binary: str, what: str) -> tuple[str, str]:
      lambda s: [Rule(*_put(s, "custom-message", "code"), "error", status=429, code="TooManyRequestsException", count=0)]),
     # An update that never finishes: the waiter times out.
     ("update of amplify-login-create-auth-challenge",
-     lambda s: [Rule("GET", FUNCTIONS.format("create-auth-challenge") + "/configuration", "stall", count=5)]),
+     lambda s: [Rule("GET", FUNCTIONS.format("create-auth-challenge") + "/configuration", "stall", count=8)]),
     # Someone edits verify in the console while migrate runs: its RevisionId no longer matches.
     ("update code of amplify-login-verify-auth-challenge",
      lambda s: [Rule(*_put(s, "verify-auth-challenge", "code"), "before", before=lambda: s.client("lambda").update_function_configuration(
@@ -181,7 +181,8 @@ def test_a_failure_at_any_step_rolls_back_by_itself(node_stack, artifacts, tmp_p
     stack = node_stack
     before = configs(stack)
     with FaultProxy(stack.ministack_url, rules(stack)) as proxy:
-        # A short waiter for the stalled update: 5 stalled answers outlast it, then restore succeeds.
+        # A short waiter for the stalled update: 8 stalled answers outlast its 3 s (at most 7 reads),
+        # then restore's reads succeed.
         failed = cli(stack, tmp_path, "migrate", "--yes", endpoint=proxy.url, wait=3)
         assert all(rule.acted for rule in proxy.rules), "the fault was injected"
     assert failed.returncode == 3, failed.stderr
