@@ -289,6 +289,8 @@ def test_metric_filters_count_logins_decisions_invitations_and_outages(stack):
              "issue_tokens", "fail_too_many_attempts", "fail_user_not_found", "fail_unreadable_session",
              "fail_other_challenge", "define-auth-challenge", "create-auth-challenge",
              "verify-auth-challenge", "custom-message"}
-    for metric, dimensions in after:
+    for metric, dimensions in new:  # (other tests reconfigure functions: `any`, `unset` before this one)
         assert dict(dimensions)["AppId"] == stack.app_id, (metric, dimensions)
+    for metric, dimensions in after:
+        assert dict(dimensions)["AppId"] in {stack.app_id, "any", "unset"}, (metric, dimensions)
         assert all(v in known for k, v in dimensions if k != "AppId"), (metric, dimensions)
