@@ -31,18 +31,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 
+from check import TRIGGERS
+
 ROOT = Path(__file__).resolve().parents[1]
-TRIGGERS = {
-    "DefineAuthChallenge": "define-auth-challenge",
-    "CreateAuthChallenge": "create-auth-challenge",
-    "VerifyAuthChallengeResponse": "verify-auth-challenge",
-    "CustomMessage": "custom-message",
-}
 # What UpdateUserPool accepts: every one of these is copied from DescribeUserPool, because
 # UpdateUserPool resets whatever it is not given.
 UPDATABLE_POOL_SETTINGS = [

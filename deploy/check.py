@@ -192,10 +192,12 @@ def configuration_problems(config: dict, app_id: str) -> list[str]:
     return problems
 
 
-def describe_failure(error: Exception) -> str:
+def reason_of(error: Exception) -> str:
+    """An AWS error as `Code: message` (what the API says), else its type and text."""
     if isinstance(error, ClientError):
-        return f"{error.response.get('Error', {}).get('Code', 'error')}: {error.response.get('Error', {}).get('Message', '')}".strip()
-    return type(error).__name__
+        failure = error.response.get("Error", {})
+        return f"{failure.get('Code', 'error')}: {failure.get('Message', '')}".strip()
+    return f"{type(error).__name__}: {error}"
 
 
 def probe(lam, row: Row, pool: dict, app_id: str):
@@ -204,7 +206,7 @@ def probe(lam, row: Row, pool: dict, app_id: str):
         out = lam.invoke(FunctionName=row.name, Payload=json.dumps(probe_event(row.binary, pool, app_id)).encode())
         body = out["Payload"].read()
     except (ClientError, BotoCoreError) as error:
-        row.problems.append(f"invoke failed: {describe_failure(error)}")
+        row.problems.append(f"invoke failed: {reason_of(error)}")
         return
     row.millis = (time.monotonic() - began) * 1000
     if out.get("FunctionError"):
@@ -239,7 +241,7 @@ def run_check(lam, idp, app_id: str, short_code: str | None = None) -> list[Row]
         try:
             row.config = lam.get_function(FunctionName=row.name)["Configuration"]
         except ClientError as error:
-            row.problems.append(f"cannot read the function: {describe_failure(error)}")
+            row.problems.append(f"cannot read the function: {reason_of(error)}")
             rows.append(row)
             continue
         row.problems.extend(configuration_problems(row.config, app_id))

@@ -48,7 +48,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import check
 
-TRIGGERS = check.TRIGGERS
 ROOT = Path(__file__).resolve().parents[1]
 NEW_RUNTIME, NEW_HANDLER = "provided.al2023", "bootstrap"
 NEW_LOGGING = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
@@ -82,13 +81,6 @@ def sha256_b64(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def reason_of(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        failure = error.response.get("Error", {})
-        return f"{failure.get('Code', 'error')}: {failure.get('Message', '')}".strip()
-    return f"{type(error).__name__}: {error}"
-
-
 def is_node_original(config: dict) -> bool:
     return str(config.get("Runtime", "")).startswith("nodejs") and config.get("Handler") == "index.handler"
 
@@ -106,7 +98,7 @@ def read_pool(lam, idp, args) -> tuple[dict, dict[str, dict]]:
         try:
             functions[binary] = lam.get_function(FunctionName=name)
         except ClientError as error:
-            raise MigrationError(f"cannot read {name}: {reason_of(error)}") from None
+            raise MigrationError(f"cannot read {name}: {check.reason_of(error)}") from None
     return pool, functions
 
 
@@ -192,7 +184,7 @@ def update(lam, name: str, revision: str, code: bytes, architecture: str, config
         try:
             lam.update_function_code(FunctionName=name, ZipFile=code, Architectures=[architecture], RevisionId=revision)
         except (ClientError, BotoCoreError) as error:
-            raise StepFailed(step, reason_of(error)) from None
+            raise StepFailed(step, check.reason_of(error)) from None
         after_code = wait_updated(lam, name, timeout)
         if after_code.get("CodeSha256") != sha256_b64(code):
             raise StepFailed(step, "the function's code is not the code just uploaded (changed concurrently)")
@@ -201,7 +193,7 @@ def update(lam, name: str, revision: str, code: bytes, architecture: str, config
     try:
         lam.update_function_configuration(FunctionName=name, RevisionId=revision, **configuration)
     except (ClientError, BotoCoreError) as error:
-        raise StepFailed(step, reason_of(error)) from None
+        raise StepFailed(step, check.reason_of(error)) from None
     return wait_updated(lam, name, timeout)["RevisionId"]
 
 
@@ -235,7 +227,7 @@ def restore(lam, directory: Path, binaries: list[str], timeout: float, read: dic
         try:
             current = (read or {}).get(binary) or lam.get_function_configuration(FunctionName=name)
         except ClientError as error:
-            raise StepFailed(f"read {name}", reason_of(error)) from None
+            raise StepFailed(f"read {name}", check.reason_of(error)) from None
         update(lam, name, current["RevisionId"], zips[binary], (previous.get("Architectures") or ["x86_64"])[0],
                recorded_configuration(previous), timeout, skip_code=current.get("CodeSha256") == previous["CodeSha256"])
         print(f"restored {name} ({previous['Runtime']}, code {previous['CodeSha256']})")
@@ -273,13 +265,11 @@ def confirm(args, question: str) -> bool:
 
 def run_cutover_check(lam, idp, args, migrated: dict[str, dict]):
     """The pool still calls these four functions, and each answers as it should."""
-    _, names = check.pool_functions(idp, args.app_id, args.short_code)
-    for binary, function in migrated.items():
-        if names[binary] != function["Configuration"]["FunctionName"]:
-            raise StepFailed("check", f"the pool's {binary} trigger now calls {names[binary]}")
     rows = check.run_check(lam, idp, args.app_id, args.short_code)
     print(check.table(rows))
     failed = check.failures(rows)
+    failed += [f"the pool's {row.trigger} trigger now calls {row.name}" for row in rows
+               if row.name != migrated[row.binary]["Configuration"]["FunctionName"]]
     not_rust = [row.name for row in rows if row.config.get("Runtime") != NEW_RUNTIME]
     if not_rust:
         failed.append(f"still not {NEW_RUNTIME}: {', '.join(not_rust)}")
@@ -327,7 +317,7 @@ def migrate(args) -> int:
         run_cutover_check(lam, idp, args, functions)
     except (StepFailed, ClientError, BotoCoreError, OSError) as error:
         step = error.step if isinstance(error, StepFailed) else "migration"
-        reason = error.reason if isinstance(error, StepFailed) else reason_of(error)
+        reason = error.reason if isinstance(error, StepFailed) else check.reason_of(error)
         print(f"FAILED at {step}: {reason}", file=sys.stderr)
         print(f"rolling back {len(changed)} function(s) to the recorded originals", file=sys.stderr)
         try:

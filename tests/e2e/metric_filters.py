@@ -116,19 +116,19 @@ def matches(pattern: str, record: dict) -> bool:
         tokens.append(token.group(1))
         at = token.end()
 
-    def disjunction(i):
-        result, i = conjunction(i)
-        while i < len(tokens) and tokens[i] == "||":
-            right, i = conjunction(i + 1)
-            result = result or right
+    def chain(i, operator, operand, combine):
+        """`operand (operator operand)*`, folded with `combine`."""
+        result, i = operand(i)
+        while i < len(tokens) and tokens[i] == operator:
+            right, i = operand(i + 1)
+            result = combine(result, right)
         return result, i
 
+    def disjunction(i):
+        return chain(i, "||", conjunction, lambda a, b: a or b)
+
     def conjunction(i):
-        result, i = term(i)
-        while i < len(tokens) and tokens[i] == "&&":
-            right, i = term(i + 1)
-            result = result and right
-        return result, i
+        return chain(i, "&&", term, lambda a, b: a and b)
 
     def term(i):
         if tokens[i] == "(":

@@ -20,6 +20,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -72,6 +73,22 @@ def stop(process: subprocess.Popen | None, timeout: float = 10.0):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout)
+
+
+def ministack_cli_env(**extra: str) -> dict:
+    """The caller's environment without its AWS settings, with ministack's test credentials:
+    for the deploy scripts and make targets the tests run against the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1", **extra)
+    return env
+
+
+def run_deploy_script(script: str, *args: str) -> subprocess.CompletedProcess:
+    """`deploy/<script> <args>` as an admin would run it, output printed for the test log."""
+    result = subprocess.run([sys.executable, str(ROOT / "deploy" / script), *args], env=ministack_cli_env(),
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    print(result.stdout, result.stderr)
+    return result
 
 
 def bootstrap_zip(binary: Path) -> bytes:

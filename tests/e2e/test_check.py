@@ -1,23 +1,12 @@
 """`make check` (deploy/check.py) against the session's Rust login pool: the table, what it
 touches (one GetToken, nothing created or deleted), and a misconfiguration it must catch."""
 
-import os
-import subprocess
-import sys
-
 from secrets_scan import remember
-from studio_stack import ROOT
+from studio_stack import run_deploy_script
 
 
-def check(stack, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "deploy" / "check.py"), "--app-id", stack.app_id, "--endpoint-url", stack.ministack_url, *args],
-        env=env, capture_output=True, text=True, timeout=300,
-    )
-    print(result.stdout, result.stderr)
-    return result
+def check(stack, *args: str):
+    return run_deploy_script("check.py", "--app-id", stack.app_id, "--endpoint-url", stack.ministack_url, *args)
 
 
 def users(stack) -> int:

@@ -230,20 +230,21 @@ def test_backend_outage_fails_closed_within_cognitos_budget(stack):
     assert minted["ChallengeCode"] not in "".join(errors)
 
 
-def _published(stack) -> Counter:
+def _published(stack) -> list:
     """Datapoints the template's metric filters make of every function log line so far."""
-    counted = Counter()
-    for metric_filter in template_metric_filters():
-        for point in datapoints(metric_filter, stack.function_logs(metric_filter.binary)):
-            counted[(point.metric, point.dimensions)] += 1
-    return counted
+    return [point for metric_filter in template_metric_filters()
+            for point in datapoints(metric_filter, stack.function_logs(metric_filter.binary))]
+
+
+def _counted(points: list) -> Counter:
+    return Counter((point.metric, point.dimensions) for point in points)
 
 
 def test_metric_filters_count_logins_decisions_invitations_and_outages(stack):
     """The template's metric filters, applied to what the real functions logged: every verify
     outcome, define decision, invitation, backend latency and cold start is counted under this
     app's id, and no datapoint carries anything but names and numbers."""
-    before = _published(stack)
+    before = _counted(_published(stack))
     app = (("AppId", stack.app_id),)
     # accepted, then foreign_app
     stack.assert_signs_in_and_refuses_a_foreign_code(f"metrics{next(_users)}@example.com")
@@ -266,7 +267,8 @@ def test_metric_filters_count_logins_decisions_invitations_and_outages(stack):
         stack.backend_control({"clearFaults": True})
     stack.invite("metrics.invitee@example.com", {"appId": stack.app_id, "appName": "Metrics", "region": "us-east-1"})
 
-    after = _published(stack)
+    points = _published(stack)
+    after = _counted(points)
     new = after - before
     for outcome in ("accepted", "foreign_app", "wrong_answer", "no_such_token", "backend_unavailable"):
         assert new[("VerifyOutcome", app + (("Outcome", outcome),))] >= 1, (outcome, new)
@@ -276,8 +278,7 @@ def test_metric_filters_count_logins_decisions_invitations_and_outages(stack):
         assert new[("DefineDecision", app + (("Decision", decision),))] >= 1, (decision, new)
     assert new[("InvitationsSent", app)] >= 1, new
     # One latency datapoint per verify that called AmplifyBackend (not for foreign_app).
-    latencies = [p for f in template_metric_filters() if f.metric == "BackendLatency"
-                 for p in datapoints(f, stack.function_logs(f.binary))]
+    latencies = [point for point in points if point.metric == "BackendLatency"]
     assert latencies and all(0 <= p.value < 5000 for p in latencies), latencies
     assert new[("BackendLatency", app)] >= 4, new
     # Cold starts: every function has started at least once in this session, each under its name.

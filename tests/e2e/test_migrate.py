@@ -5,7 +5,6 @@ broken artifacts, and an unreachable AmplifyBackend): every one must end with th
 originals restored, a working login, and a non-zero exit that names the failed step."""
 
 import io
-import os
 import subprocess
 import sys
 import zipfile
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fault_proxy import FaultProxy, Rule
-from studio_stack import ROOT, TRIGGERS, StudioLoginStack, node_original_zip
+from studio_stack import ROOT, TRIGGERS, StudioLoginStack, ministack_cli_env, node_original_zip, run_deploy_script
 
 sys.path.insert(0, str(ROOT / "deploy"))
 from migrate import default_records  # noqa: E402  (deploy/ is a directory of scripts)
@@ -42,12 +41,7 @@ def artifacts(node_stack, tmp_path) -> Path:
 
 
 def run(script: str, endpoint: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
-    command = [sys.executable, str(ROOT / "deploy" / script), *args, "--app-id", APP_ID, "--endpoint-url", endpoint]
-    result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
-    print(result.stdout, result.stderr)
-    return result
+    return run_deploy_script(script, *args, "--app-id", APP_ID, "--endpoint-url", endpoint)
 
 
 def cli(stack, tmp: Path, *args: str, endpoint: str | None = None, wait: int = 20) -> subprocess.CompletedProcess:
@@ -90,11 +84,9 @@ def test_migrate_check_login_second_migrate_tampered_record_and_roll_back(node_s
     # `make check` on the Node pool: the originals answer the same harmless probes.
     # `make check` on the Node pool (the make target, boto3 pointed at ministack by
     # AWS_ENDPOINT_URL): the originals answer the same harmless probes.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
-               AWS_ENDPOINT_URL=stack.ministack_url)
     checked = subprocess.run(["make", "--no-print-directory", "check", f"APP_ID={APP_ID}", f"SHORT_CODE={SHORT_CODE}"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                             cwd=ROOT, env=ministack_cli_env(AWS_ENDPOINT_URL=stack.ministack_url),
+                             capture_output=True, text=True, timeout=300)
     print(checked.stdout, checked.stderr)
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.count("nodejs20.x") == 4 and "all four triggers answer as they should" in checked.stdout

@@ -20,7 +20,7 @@ pub use backend::{
     ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use secret::ChallengeCode;
-pub use verify::{Attempt, Outcome, PoolApp, Verifier, VERIFY_BUDGET};
+pub use verify::{Attempt, Outcome, PoolApp, Verifier, APP_ID_ENV, VERIFY_BUDGET};
 
 use std::future::Future;
 

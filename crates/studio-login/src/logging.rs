@@ -8,6 +8,8 @@
 
 use std::sync::OnceLock;
 
+use crate::PoolApp;
+
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -74,24 +76,12 @@ where
     };
 }
 
-/// The variable naming the Amplify app of this pool (set on all four functions by the template,
-/// `make migrate` and `make deploy-cargo-lambda`).
-pub const APP_ID_ENV: &str = "AMPLIFY_APP_ID";
-
 /// The `app_id` field of the lines that CloudWatch metric filters count (template.yaml,
-/// README "Operating it"): the metrics' `AppId` dimension. Read once from [`APP_ID_ENV`];
-/// `any` for `*`, `unset` when missing, so the dimension always has a value.
+/// README "Operating it"): the metrics' `AppId` dimension. [`crate::APP_ID_ENV`] read once, as
+/// [`PoolApp::label`] names it, so the dimension always has a value.
 pub fn app_id() -> &'static str {
-    static APP_ID: OnceLock<String> = OnceLock::new();
-    APP_ID.get_or_init(|| app_id_label(std::env::var(APP_ID_ENV).ok().as_deref()))
-}
-
-fn app_id_label(setting: Option<&str>) -> String {
-    match setting.map(str::trim) {
-        None | Some("") => "unset".to_string(),
-        Some("*") => "any".to_string(),
-        Some(app_id) => app_id.to_string(),
-    }
+    static POOL_APP: OnceLock<PoolApp> = OnceLock::new();
+    POOL_APP.get_or_init(PoolApp::from_env).label()
 }
 
 /// The line a function writes once per process, before its first event: the `ColdStarts` metric.
@@ -101,15 +91,16 @@ pub fn cold_start(trigger: &'static str) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_app_id_dimension_always_has_a_value() {
-        assert_eq!(app_id_label(None), "unset");
-        assert_eq!(app_id_label(Some(" ")), "unset");
-        assert_eq!(app_id_label(Some("*")), "any");
-        assert_eq!(app_id_label(Some(" d1a2b3 ")), "d1a2b3");
+        let label = |setting| PoolApp::from_setting(setting).label().to_string();
+        assert_eq!(label(None), "unset");
+        assert_eq!(label(Some(" ")), "unset");
+        assert_eq!(label(Some("*")), "any");
+        assert_eq!(label(Some(" d1a2b3 ")), "d1a2b3");
     }
-
-    use super::*;
 
     #[test]
     fn sdk_crates_are_capped_even_at_trace() {

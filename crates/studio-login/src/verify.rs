@@ -19,7 +19,11 @@ pub struct Attempt<'a> {
     pub user_not_found: bool,
 }
 
-/// Which app's login codes this pool accepts (`AMPLIFY_APP_ID`).
+/// The variable naming the Amplify app of this pool (set on all four functions by the template,
+/// `make migrate` and `make deploy-cargo-lambda`).
+pub const APP_ID_ENV: &str = "AMPLIFY_APP_ID";
+
+/// Which app's login codes this pool accepts ([`APP_ID_ENV`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolApp {
     /// Only codes minted for this app: the pool `amplify_backend_manager_<appId>`'s own.
@@ -37,6 +41,20 @@ impl PoolApp {
             None | Some("") => PoolApp::Unset,
             Some("*") => PoolApp::Any,
             Some(app_id) => PoolApp::Only(app_id.to_string()),
+        }
+    }
+
+    /// [`APP_ID_ENV`] as the environment sets it.
+    pub fn from_env() -> Self {
+        Self::from_setting(std::env::var(APP_ID_ENV).ok().as_deref())
+    }
+
+    /// A name for logs and metric dimensions: the app id, `any` or `unset`.
+    pub fn label(&self) -> &str {
+        match self {
+            PoolApp::Only(app_id) => app_id,
+            PoolApp::Any => "any",
+            PoolApp::Unset => "unset",
         }
     }
 }

@@ -10,14 +10,13 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 use std::time::Instant;
-
 use studio_login::event::{decode, respond};
 use studio_login::logging;
 use studio_login::{Attempt, Outcome, PoolApp, TokenStore, Verifier};
 
 /// The Amplify app this pool belongs to (Studio's pool is `amplify_backend_manager_<appId>`).
 /// Unset: every code is refused. `*`: any app's codes (the original's behaviour; unsafe).
-pub const APP_ID_ENV: &str = studio_login::logging::APP_ID_ENV;
+pub use studio_login::APP_ID_ENV;
 
 /// The only error text verify ever returns. Cognito hands a trigger's error to the
 /// `RespondToAuthChallenge` caller, so it names nothing: the details go to the log.
@@ -25,7 +24,7 @@ pub const VERIFY_FAILED: &str = "the login code could not be checked";
 
 /// [`APP_ID_ENV`] as read from the environment, with the start-up log line that says what it means.
 pub fn pool_app_from_env() -> PoolApp {
-    let pool_app = PoolApp::from_setting(std::env::var(APP_ID_ENV).ok().as_deref());
+    let pool_app = PoolApp::from_env();
     match &pool_app {
         PoolApp::Only(app_id) => tracing::info!(app_id, "accepting only this app's login codes"),
         PoolApp::Any => tracing::warn!(
