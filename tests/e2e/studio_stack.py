@@ -102,9 +102,11 @@ def bootstrap_zip(binary: Path) -> bytes:
     return buffer.getvalue()
 
 
-# Studio's Node.js triggers as a pool has them before migration. verify is the real original
-# (`make node-original`: the handler from the seed page and its AWS SDK); the other three follow
-# the originals' rules (SPEC.md) in a few lines each.
+# Studio's Node.js triggers as a pool has them before migration, written from SPEC.md so every
+# clone has them: the three small ones here in a few lines each, verify in tests/e2e/node/ with
+# its AWS SDK (`make node-standin`). The real original verify, extracted from the seed page
+# (`make node-original`), is a comparison anchor: `node_verify="original"` deploys it instead,
+# for the side-by-side tests only (marked `node_original`, skipped where the page is absent).
 NODE_ORIGINALS = {
     "define-auth-challenge": """exports.handler = async (event) => {
   const session = event.request.session || [];
@@ -144,21 +146,30 @@ exports.handler = (event, context) => new Promise((resolve, reject) => {
 });
 """,
 }
-NODE_ORIGINAL_DIR = BUILD / "node-original"
+NODE_VERIFY_DIRS = {"standin": BUILD / "node-standin", "original": BUILD / "node-original"}
+NODE_ORIGINAL_DIR = NODE_VERIFY_DIRS["original"]
+
+
+def node_original_installed() -> bool:
+    """The real original verify is there (`make node-original`, which needs the seed page)."""
+    return (NODE_ORIGINAL_DIR / ".installed").exists()
 
 
 @functools.cache
-def node_original_zip(binary: str) -> bytes:
+def node_original_zip(binary: str, verify: str = "standin") -> bytes:
+    """A Studio-shaped Node function's package; `verify` picks the verify handler: the stand-in
+    written from SPEC.md, or the real original from the seed page."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("index.js", NODE_ORIGINALS[binary])
         if binary == "verify-auth-challenge":
-            if not (NODE_ORIGINAL_DIR / ".installed").exists():
-                raise RuntimeError("the Node original is not installed: run `make node-original`")
-            archive.write(NODE_ORIGINAL_DIR / "index.js", "original.js")
-            for path in sorted((NODE_ORIGINAL_DIR / "node_modules").rglob("*")):
+            source = NODE_VERIFY_DIRS[verify]
+            if not (source / ".installed").exists():
+                raise RuntimeError(f"the Node {verify} verify is not installed: run `make node-{verify}`")
+            archive.write(source / "index.js", "original.js")
+            for path in sorted((source / "node_modules").rglob("*")):
                 if path.is_file():
-                    archive.write(path, str(path.relative_to(NODE_ORIGINAL_DIR)))
+                    archive.write(path, str(path.relative_to(source)))
     return buffer.getvalue()
 
 
@@ -175,6 +186,8 @@ class StudioLoginStack:
     # "rust": our bootstraps; "node": Studio's original shape (nodejs20.x placeholders), for
     # migration; "none": nothing deployed (a CloudFormation/SAM deploy does it).
     functions: str = "rust"
+    # With functions="node": which verify handler ("standin" from SPEC.md, or "original").
+    node_verify: str = "standin"
     extra_services: str = ""
     short_code: str = ""
     say: callable = print
@@ -297,7 +310,7 @@ class StudioLoginStack:
     def _code(self, binary: str) -> dict:
         if self.functions == "node":
             return {"Runtime": "nodejs20.x", "Handler": "index.handler", "MemorySize": 256, "Timeout": 15,
-                    "Code": {"ZipFile": node_original_zip(binary)}}
+                    "Code": {"ZipFile": node_original_zip(binary, self.node_verify)}}
         return {"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 128, "Timeout": 5,
                 "Code": {"ZipFile": self.function_zip(binary)}}
 
