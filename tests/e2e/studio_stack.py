@@ -161,7 +161,10 @@ def node_original_zip(binary: str, verify: str = "standin") -> bytes:
     written from SPEC.md, or the real original from the seed page."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("index.js", NODE_ORIGINALS[binary])
+        # A fixed timestamp: the same package (and CodeSha256) however often it is made.
+        entry = zipfile.ZipInfo("index.js", date_time=(1980, 1, 1, 0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(entry, NODE_ORIGINALS[binary])
         if binary == "verify-auth-challenge":
             source = NODE_VERIFY_DIRS[verify]
             if not (source / ".installed").exists():
