@@ -30,7 +30,13 @@ async fn a_server_outside_amazons_roots_is_refused() {
         .get_token("app1", &session)
         .await
         .expect_err("an unknown CA is refused");
-    assert!(refused.to_string().contains("class="), "{refused}");
+    // The outcome line says what failed: a certificate that does not chain to a trusted root.
+    assert!(
+        refused
+            .to_string()
+            .contains("class=tls tls_error=UnknownIssuer"),
+        "{refused}"
+    );
     assert_eq!(
         backend.stats()["getToken"],
         0,

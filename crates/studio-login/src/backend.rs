@@ -75,6 +75,12 @@ pub const AMAZON_TRUST_SERVICES_ROOTS: [&str; 5] = [
     "Starfield Services Root Certificate Authority - G2",
 ];
 
+/// An operator setting, off by default: a PEM file of further roots to trust beside Amazon's
+/// (a TLS-inspecting proxy's CA, say), read at start-up without a rebuild, like Node's
+/// `NODE_EXTRA_CA_CERTS`. Logged at start-up when set; an unreadable file or one without a
+/// certificate is logged as an error and Amazon's roots alone are trusted.
+pub const EXTRA_CA_CERTS_ENV: &str = "STUDIO_LOGIN_EXTRA_CA_CERTS";
+
 /// With the `test-ca` feature only (never in a release artifact): a PEM file whose certificates
 /// are trusted as well, so benchmarks can serve AmplifyBackend over TLS with a CA of their own.
 #[cfg(feature = "test-ca")]
@@ -120,6 +126,9 @@ fn tls_context() -> TlsContext {
     for pem in amazon_roots_pem() {
         trust.add_pem_certificate(pem);
     }
+    if let Some(pem) = extra_roots_pem() {
+        trust.add_pem_certificate(pem);
+    }
     #[cfg(feature = "test-ca")]
     if let Ok(pem) = std::env::var(TEST_CA_FILE_ENV)
         .and_then(|path| std::fs::read_to_string(path).map_err(|_| std::env::VarError::NotPresent))
@@ -131,6 +140,36 @@ fn tls_context() -> TlsContext {
         .with_trust_store(trust)
         .build()
         .unwrap_or_default()
+}
+
+/// The PEM text of [`EXTRA_CA_CERTS_ENV`]'s file, when it is set and holds a certificate.
+fn extra_roots_pem() -> Option<String> {
+    let path = std::env::var(EXTRA_CA_CERTS_ENV)
+        .ok()
+        .filter(|p| !p.trim().is_empty())?;
+    let path = path.trim();
+    match std::fs::read_to_string(path) {
+        Ok(pem) => {
+            let certificates = pem.matches("-----BEGIN CERTIFICATE-----").count();
+            if certificates == 0 {
+                tracing::error!(
+                    path,
+                    "{EXTRA_CA_CERTS_ENV} holds no PEM certificate: trusting Amazon's roots only"
+                );
+                return None;
+            }
+            tracing::info!(
+                path,
+                certificates,
+                "{EXTRA_CA_CERTS_ENV}: trusting these roots as well as Amazon's"
+            );
+            Some(pem)
+        }
+        Err(err) => {
+            tracing::error!(path, error = %err.kind(), "{EXTRA_CA_CERTS_ENV} is unreadable: trusting Amazon's roots only");
+            None
+        }
+    }
 }
 
 /// The client for a loaded configuration. Building it does no I/O: the connection (and the CA
@@ -242,9 +281,16 @@ where
     E: ProvideErrorMetadata,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
+    let tls = match err {
+        SdkError::DispatchFailure(failure) => failure
+            .as_connector_error()
+            .and_then(|connector| crate::tls_error::tls_error_kind(connector)),
+        _ => None,
+    };
     let class = match err {
         SdkError::ConstructionFailure(_) => "construction",
         SdkError::TimeoutError(_) => "timeout",
+        SdkError::DispatchFailure(_) if tls.is_some() => "tls",
         SdkError::DispatchFailure(failure) if failure.is_timeout() => "connect_timeout",
         SdkError::DispatchFailure(failure) if failure.is_io() => "io",
         SdkError::DispatchFailure(_) => "dispatch",
@@ -257,6 +303,9 @@ where
         _ => "other",
     };
     let mut reason = format!("class={class}");
+    if let Some(tls) = tls {
+        reason.push_str(&format!(" tls_error={tls}"));
+    }
     if let Some(status) = status {
         reason.push_str(&format!(" status={status}"));
     }

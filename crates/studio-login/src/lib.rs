@@ -10,6 +10,7 @@ mod backend;
 pub mod event;
 pub mod logging;
 mod secret;
+mod tls_error;
 mod verify;
 
 #[cfg(feature = "test-support")]
@@ -17,7 +18,7 @@ pub mod test_support;
 
 pub use backend::{
     client, client_from_env, config_loader, retry_config, timeout_config, AmplifyBackendStore,
-    ATTEMPT_TIMEOUT, ENDPOINT_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
+    ATTEMPT_TIMEOUT, ENDPOINT_ENV, EXTRA_CA_CERTS_ENV, MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use secret::ChallengeCode;
 pub use verify::{Attempt, Outcome, PoolApp, Verifier, APP_ID_ENV, VERIFY_BUDGET};
