@@ -1,0 +1,58 @@
+"""Lambda's runtime deprecation rules, answered in front of ministack (which enforces none).
+
+In December 2026 nodejs16.x, 18.x and 20.x are past "block function update" (Lambda's runtimes
+page): Lambda refuses CreateFunction with such a runtime, UpdateFunctionCode on a function that
+runs one, and an UpdateFunctionConfiguration that names one; invocations keep working, and a
+configuration update that moves the function to a supported runtime is allowed. These rules are
+`FaultProxy` rules, so they combine with a test's injected faults (the test's own rules first)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+from fault_proxy import FaultProxy, Rule
+
+BLOCKED_RUNTIMES = ("nodejs16.x", "nodejs18.x", "nodejs20.x")
+FUNCTIONS = r"/2015-03-31/functions"
+FUNCTION = FUNCTIONS + r"/([^/?]+)"
+
+
+def refusal(runtime: str) -> tuple[int, str, str]:
+    """Lambda's answer, word for word."""
+    return (400, "InvalidParameterValueException",
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+            "functions. We recommend you use a supported runtime while creating or updating functions.")
+
+
+def _named_runtime(body: bytes) -> str | None:
+    try:
+        runtime = json.loads(body or b"{}").get("Runtime")
+    except (ValueError, AttributeError):
+        return None
+    return runtime if runtime in BLOCKED_RUNTIMES else None
+
+
+def _current_runtime(upstream: str, path: str) -> str | None:
+    name = re.fullmatch(FUNCTION + r"/code", path.split("?")[0]).group(1)
+    with urllib.request.urlopen(f"{upstream}{FUNCTIONS}/{name}/configuration", timeout=30) as answer:
+        runtime = json.load(answer).get("Runtime")
+    return runtime if runtime in BLOCKED_RUNTIMES else None
+
+
+def deprecation_rules(upstream: str) -> list[Rule]:
+    def decide(named):
+        return lambda path, body: refusal(named(path, body)) if named(path, body) else None
+
+    return [
+        Rule("POST", FUNCTIONS, "refuse", count=0, decide=decide(lambda _path, body: _named_runtime(body))),
+        Rule("PUT", FUNCTION + r"/configuration", "refuse", count=0, decide=decide(lambda _path, body: _named_runtime(body))),
+        Rule("PUT", FUNCTION + r"/code", "refuse", count=0,
+             decide=decide(lambda path, _body: _current_runtime(upstream, path))),
+    ]
+
+
+def lambda_as_in_december_2026(upstream: str, rules: list[Rule] | None = None) -> FaultProxy:
+    """ministack behind Lambda's deprecation policy (and the test's own faults, matched first)."""
+    return FaultProxy(upstream, [*(rules or []), *deprecation_rules(upstream)])
