@@ -27,7 +27,10 @@ def update_request(idp, pool: dict, triggers: dict[str, str]) -> dict:
     """UpdateUserPool's arguments: `pool` as described, the four triggers set to `triggers`
     ({trigger: ARN}); every other Lambda trigger the pool has (pre sign-up, KMS key, ...) kept."""
     accepted = set(idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members)
-    request = {key: copy.deepcopy(value) for key, value in pool.items() if key in accepted and key not in ("UserPoolId",)}
+    # An empty string is how some endpoints describe an unset message; it cannot be sent back
+    # (min length), and leaving it out leaves it unset: the same setting.
+    request = {key: copy.deepcopy(value) for key, value in pool.items()
+               if key in accepted and key != "UserPoolId" and value not in ("", None)}
     request["UserPoolId"] = pool["Id"]
     admin = request.get("AdminCreateUserConfig")
     if admin and "UnusedAccountValidityDays" in admin:

@@ -30,11 +30,14 @@ class Rule:
     rewrite: Callable[[dict], dict] | None = None     # "rewrite": change the JSON answer
     # "refuse": decide(path, body) -> (status, code, message) to answer as AWS would, or None to forward
     decide: Callable[[str, bytes], tuple[int, str, str] | None] | None = None
+    target: str = ""               # JSON-protocol APIs (Cognito): the X-Amz-Target operation, e.g. "UpdateUserPool"
     seen: int = 0
     acted: int = 0
 
-    def applies(self, method: str, path: str) -> bool:
+    def applies(self, method: str, path: str, target: str = "") -> bool:
         if method != self.method or not re.fullmatch(self.path, path.split("?")[0]):
+            return False
+        if self.target and target.rsplit(".", 1)[-1] != self.target:
             return False
         self.seen += 1
         if self.seen <= self.skip or (self.count and self.acted >= self.count):
@@ -61,7 +64,7 @@ class FaultProxy:
                 rule, verdict = None, None
                 with proxy._lock:
                     for candidate in proxy.rules:
-                        if not candidate.applies(self.command, self.path):
+                        if not candidate.applies(self.command, self.path, self.headers.get("x-amz-target", "")):
                             continue
                         if candidate.action != "refuse":
                             rule = candidate
