@@ -101,13 +101,15 @@ def as_triggers(arns: dict[str, str]) -> dict[str, str]:
     return {trigger: arns[binary] for trigger, binary in TRIGGERS.items()}
 
 
-def switch_back(clients: Clients, args, pool_id: str, originals: dict[str, str]) -> list[str]:
-    """The originals' ARNs back in one UpdateUserPool (the pool's settings as they are now), then
-    the check through the pool. Ctrl-C is ignored meanwhile: this is what makes an interrupt safe."""
+def switch_back(clients: Clients, args, pool_id: str, originals: dict[str, str], settings: dict | None = None) -> list[str]:
+    """The originals' ARNs back in one UpdateUserPool, then the check through the pool. The other
+    settings: `settings` (migrate's own record, taken minutes ago: whatever went wrong is undone
+    too), else the pool's as they are now (a rollback days later keeps an admin's edits since).
+    Ctrl-C is ignored meanwhile: this is what makes an interrupt safe."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         idp = clients("cognito-idp")
-        now = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        now = settings or idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
         switch_triggers(idp, now, as_triggers(originals))
         return through_pool(clients, args, now, originals)
     finally:
@@ -178,7 +180,7 @@ def migrate(clients: Clients, args) -> int:
         print(f"FAILED at {step}: {reason}", file=sys.stderr)
         print("switching the pool back to the originals", file=sys.stderr)
         try:
-            again = switch_back(clients, args, pool["Id"], original_arns)
+            again = switch_back(clients, args, pool["Id"], original_arns, settings=pool)
         except (SwitchFailed, ClientError, BotoCoreError, PoolError) as failure:
             again = [str(failure)]
         if again:

@@ -21,13 +21,15 @@ class Rule:
     """Matches `method path`; lets `skip` matches through, then acts on the next `count` (0: all)."""
     method: str
     path: str                      # regular expression, matched against the whole path
-    action: str                    # "error", "stall", "before", "rewrite", "refuse"
+    action: str                    # "error", "stall", "before", "rewrite", "refuse", "reset"
     skip: int = 0
     count: int = 1
     status: int = 400
     code: str = "InvalidParameterValueException"
     before: Callable[[], None] | None = None          # "before": run, then forward
     rewrite: Callable[[dict], dict] | None = None     # "rewrite": change the JSON answer
+    # "reset": change the request body before it is forwarded
+    rewrite_request: Callable[[bytes], bytes] | None = None
     # "refuse": decide(path, body) -> (status, code, message) to answer as AWS would, or None to forward
     decide: Callable[[str, bytes], tuple[int, str, str] | None] | None = None
     target: str = ""               # JSON-protocol APIs (Cognito): the X-Amz-Target operation, e.g. "UpdateUserPool"
@@ -81,6 +83,8 @@ class FaultProxy:
                     return
                 if rule and rule.action == "before":
                     rule.before()
+                if rule and rule.action == "reset":
+                    body = rule.rewrite_request(body)
                 status, headers, answer = proxy._forward(self.command, self.path, dict(self.headers), body)
                 if rule and rule.action == "stall":
                     document = json.loads(answer)

@@ -1,4 +1,5 @@
-"""Lambda's runtime deprecation rules, answered in front of ministack (which enforces none).
+"""Lambda's runtime deprecation rules, and Cognito's UpdateUserPool resets, answered in front of
+ministack (which enforces neither).
 
 In December 2026 nodejs16.x, 18.x and 20.x are past "block function update" (Lambda's runtimes
 page): Lambda refuses CreateFunction with such a runtime, UpdateFunctionCode on a function that
@@ -53,6 +54,36 @@ def deprecation_rules(upstream: str) -> list[Rule]:
     ]
 
 
+# What UpdateUserPool sets a setting to when the request leaves it out (Cognito's API reference:
+# "If you don't provide a value for an attribute, Amazon Cognito sets it to its default value").
+UPDATE_USER_POOL_DEFAULTS = {
+    "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
+                                    "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": 7}},
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+    "DeletionProtection": "INACTIVE",
+    "LambdaConfig": {},
+    "AutoVerifiedAttributes": [],
+    "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE"},
+    "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"},
+                                                      {"Priority": 2, "Name": "verified_phone_number"}]},
+    "UserPoolTags": {},
+    "EmailVerificationSubject": "Your verification code",
+    "EmailVerificationMessage": "Your verification code is {####}.",
+}
+
+
+def _reset_unspecified(body: bytes) -> bytes:
+    request = json.loads(body or b"{}")
+    for key, default in UPDATE_USER_POOL_DEFAULTS.items():
+        request.setdefault(key, default)
+    return json.dumps(request).encode()
+
+
+def update_user_pool_resets() -> Rule:
+    return Rule("POST", r"/", "reset", target="UpdateUserPool", count=0, rewrite_request=_reset_unspecified)
+
+
 def lambda_as_in_december_2026(upstream: str, rules: list[Rule] | None = None) -> FaultProxy:
-    """ministack behind Lambda's deprecation policy (and the test's own faults, matched first)."""
-    return FaultProxy(upstream, [*(rules or []), *deprecation_rules(upstream)])
+    """ministack behind Lambda's deprecation policy and Cognito's UpdateUserPool resets (the
+    test's own faults matched first)."""
+    return FaultProxy(upstream, [*(rules or []), *deprecation_rules(upstream), update_user_pool_resets()])
