@@ -106,7 +106,8 @@ def judge(binary: str, answer) -> str | None:
     if not isinstance(response, dict):
         return "no response object in the answer"
     if binary == "define-auth-challenge":
-        if response.get("challengeName") != "CUSTOM_CHALLENGE" or response.get("issueTokens") or response.get("failAuthentication"):
+        decided = response.get("challengeName"), bool(response.get("issueTokens")), bool(response.get("failAuthentication"))
+        if decided != ("CUSTOM_CHALLENGE", False, False):
             return f"answered {json.dumps(response, sort_keys=True)}"
     elif binary == "create-auth-challenge":
         if not (response.get("privateChallengeParameters") or response.get("challengeMetadata")):
