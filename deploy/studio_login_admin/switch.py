@@ -32,20 +32,33 @@ def update_request(idp, pool: dict, triggers: dict[str, str]) -> dict:
     request = {key: copy.deepcopy(value) for key, value in pool.items()
                if key in accepted and key != "UserPoolId" and value not in ("", None)}
     request["UserPoolId"] = pool["Id"]
-    admin = request.get("AdminCreateUserConfig")
-    if admin and "UnusedAccountValidityDays" in admin:
+    if _temporary_password_days(request) is not None:
         # Deprecated twin of Policies.PasswordPolicy.TemporaryPasswordValidityDays, which Describe
-        # returns as well; UpdateUserPool refuses the two together.
-        admin.pop("UnusedAccountValidityDays")
+        # may return as well; UpdateUserPool refuses the two together.
+        (request.get("AdminCreateUserConfig") or {}).pop("UnusedAccountValidityDays", None)
     lambda_config = dict(request.get("LambdaConfig") or {})
     lambda_config.update(triggers)
     request["LambdaConfig"] = lambda_config
     return request
 
 
+def _temporary_password_days(pool: dict):
+    return ((pool.get("Policies") or {}).get("PasswordPolicy") or {}).get("TemporaryPasswordValidityDays")
+
+
+def _comparable(pool: dict) -> dict:
+    """The pool with the deprecated UnusedAccountValidityDays left out when its current twin
+    TemporaryPasswordValidityDays is set (that one is compared)."""
+    pool = copy.deepcopy(pool)
+    if _temporary_password_days(pool) is not None:
+        (pool.get("AdminCreateUserConfig") or {}).pop("UnusedAccountValidityDays", None)
+    return pool
+
+
 def differences(before: dict, after: dict, triggers: dict[str, str]) -> list[str]:
     """Every setting that differs between two DescribeUserPool answers, other than the four
     triggers now set to `triggers` (which must be exactly those)."""
+    before, after = _comparable(before), _comparable(after)
     problems = []
     keys = (set(before) | set(after)) - VOLATILE - {"LambdaConfig"}
     for key in sorted(keys):
