@@ -294,3 +294,45 @@ def test_a_duplicate_pool_name_and_a_qualified_trigger_are_refused(studio, tmp_p
             assert refused.returncode == 2 and "is a qualified ARN" in refused.stderr, refused.stderr
     finally:
         idp.delete_user_pool(UserPoolId=twin)
+
+
+def test_ctrl_c_during_the_switch_switches_back(studio, artifacts, tmp_path):
+    """SIGINT arrives while UpdateUserPool is in flight (the switch has happened): switched back."""
+    import signal
+    before_functions, before_pool = originals(studio), pool(studio)
+    running = {}
+    interrupt = Rule("POST", r"/", "before", target="UpdateUserPool",
+                     before=lambda: os.kill(running["migrate"].pid, signal.SIGINT))
+    with lambda_as_in_december_2026(studio.ministack_url, [interrupt]) as policy:
+        running["migrate"] = subprocess.Popen(
+            [sys.executable, str(ROOT / "deploy" / "migrate.py"), "migrate", "--yes", "--app-id", APP_ID,
+             "--endpoint-url", policy.url, "--artifacts", str(artifacts), "--architecture", studio.architecture,
+             "--records", str(tmp_path / "records"), "--s3-bucket", BUCKET],
+            env=ministack_cli_env(SAM_CLI=str(SAM)), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        out, err = running["migrate"].communicate(timeout=600)
+        print(out, err)
+        assert interrupt.acted == 1
+    assert running["migrate"].returncode == 3, err
+    assert "interrupted (Ctrl-C)" in err and "switched back" in err and "Traceback" not in err
+    assert_untouched(studio, before_functions, before_pool, "interrupted@example.com")
+
+
+def test_retire_deletes_the_originals_after_a_passing_check_keeping_their_code(studio, artifacts, tmp_path):
+    """Last in this module: it deletes the Node originals for good."""
+    before_functions = originals(studio)
+    with lambda_as_in_december_2026(studio.ministack_url) as policy:
+        assert cli(studio, tmp_path, "retire", "--yes", endpoint=policy.url).returncode == 2, "nothing migrated yet"
+        assert cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url).returncode == 0
+        retired = cli(studio, tmp_path, "retire", "--yes", endpoint=policy.url)
+        assert retired.returncode == 0, retired.stderr
+        assert "cannot be undone" in retired.stdout
+    lam = studio.client("lambda")
+    names = {f["FunctionName"] for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"]}
+    assert not names & {studio.function_name(b) for b in TRIGGERS.values()}, "the originals are gone"
+    kept = tmp_path / "records" / APP_ID
+    for binary in TRIGGERS.values():
+        assert (kept / f"original-{binary}.zip").read_bytes() == node_original_zip(binary)
+        assert json.loads((kept / f"original-{binary}.json").read_text())["CodeSha256"] == before_functions[binary]["CodeSha256"]
+        assert stat.S_IMODE(os.stat(kept / f"original-{binary}.zip").st_mode) == 0o600
+    login(studio, "after.retire@example.com")
