@@ -28,7 +28,7 @@ NODE_OPT := $(if $(SEED),--node-dir $(NODE_DIR))
 
 .PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original node-standin node-original-if-seed \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
-        check migrate rollback deploy-cargo-lambda dev venv tools sam-venv clean
+        check migrate rollback retire admin-venv deploy-cargo-lambda dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
@@ -58,15 +58,20 @@ e2e-arm64: build venv tools sam-venv local-backend
 	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 20x2
 	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 10x10
 
+ADMIN_PY := deploy/studio_login_admin deploy/migrate.py deploy/check.py deploy/cargo_lambda_deploy.py
 lint: template-lint
+	$(TOOLS)/bin/ruff check --config deploy/ruff.toml $(ADMIN_PY)
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	# The fuzz crate is its own workspace (its own instrumentation flags): checked here too.
 	cargo clippy --manifest-path fuzz/Cargo.toml --locked --all-targets -- -D warnings
 
+# Both modes: a fresh stack with its pool (UserPoolId blank) and beside an existing pool (cfn-lint
+# resolves the conditions with --parameters; sam validate checks both branches of every !If).
 template-lint: tools sam-venv
 	$(TOOLS)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/cfn-lint template.yaml --parameters AppId=dexample00001 UserPoolId=us-east-1_Example12
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
 
 fmt:
@@ -194,10 +199,10 @@ $(NODE_DIR)/.installed: crates/lambda-bench/node/bootstrap.js crates/lambda-benc
 	touch $@
 
 ## deploy-cargo-lambda: the four arm64 functions with `cargo lambda deploy`, attached to the pool
-deploy-cargo-lambda: tools venv
+deploy-cargo-lambda: tools admin-venv
 	@test -n "$(APP_ID)" || { echo "usage: make deploy-cargo-lambda APP_ID=... [SHORT_CODE=rust] [REGION=...]"; exit 2; }
 	@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build
-	$(WITH_TOOLS) $(PY) deploy/cargo_lambda_deploy.py --app-id $(APP_ID) --short-code $(or $(SHORT_CODE),rust) \
+	$(WITH_TOOLS) $(ADMIN) deploy/cargo_lambda_deploy.py --app-id $(APP_ID) --short-code $(or $(SHORT_CODE),rust) \
 	  --lambda-dir $(ARM_DIR) $(if $(REGION),--region $(REGION))
 
 ## dev: a local AmplifyBackend on :9100 and `cargo lambda watch` (Invoke API on :9000) for all four
@@ -211,25 +216,42 @@ dev: tools local-backend
 	    --invoke-address 127.0.0.1 --invoke-port $(DEV_INVOKE_PORT) \
 	    --env-var ENDPOINT=http://127.0.0.1:$(DEV_BACKEND_PORT),AMPLIFY_APP_ID=$(DEV_APP_ID)
 
-## check: is a live Studio login pool's sign-in working? APP_ID=... [SHORT_CODE=...] [REGION=...]
-# Standard AWS credential chain; invokes each trigger once with a harmless event, prints a table.
-AWS_OPTS = $(if $(SHORT_CODE),--short-code $(SHORT_CODE)) $(if $(REGION),--region $(REGION))
-check: venv
-	@test -n "$(APP_ID)" || { echo "usage: make check APP_ID=... [SHORT_CODE=...] [REGION=...]"; exit 2; }
-	$(PY) deploy/check.py --app-id $(APP_ID) $(AWS_OPTS)
+## check: per trigger, the function a Studio pool calls, its runtime and Lambda deprecation phase,
+## a harmless probe, and whether the Rust stack's alarms exist. APP_ID=... [POOL_ID=] [REGION=]
+# Standard AWS credential chain. Its own venv (deploy/requirements.txt): no ministack, no pytest.
+ADMIN_VENV := build/venv-admin
+ADMIN := $(ADMIN_VENV)/bin/python
+AWS_OPTS = $(if $(POOL_ID),--pool-id $(POOL_ID)) $(if $(REGION),--region $(REGION))
+check: admin-venv
+	@test -n "$(APP_ID)" || { echo "usage: make check APP_ID=... [POOL_ID=...] [REGION=...]"; exit 2; }
+	$(ADMIN) deploy/check.py --app-id $(APP_ID) $(AWS_OPTS) $(if $(SHORT_CODE),--short-code $(SHORT_CODE))
 
-## migrate / rollback: move an existing Studio pool's Node triggers to these functions, in place;
-## migrate checks the result and rolls back by itself on any failure. Records (the original code)
-## go to RECORDS (default ~/.local/state/amplify-studio-login/migrations), never under build/.
+## migrate: the Rust functions in their own stack beside Studio's (never modified), checked, then
+## the pool's four triggers switched in one UpdateUserPool; switches back by itself on failure
+## rollback: the recorded triggers back (DELETE_STACK=1 also deletes the stack)
+## retire: after a passing check, deletes the Node originals (cannot be undone; code kept in RECORDS)
+## Records go to RECORDS (default ~/.local/state/amplify-studio-login/migrations), never under build/.
 RECORD_OPTS = $(if $(RECORDS),--records $(RECORDS))
-migrate: tools venv
-	@test -n "$(APP_ID)" || { echo "usage: make migrate APP_ID=... [SHORT_CODE=...] [REGION=...] [YES=1]"; exit 2; }
-	$(PY) deploy/migrate.py migrate --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) \
+CUTOVER = SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam $(ADMIN) deploy/migrate.py
+migrate: admin-venv sam-venv
+	@test -n "$(APP_ID)" || { echo "usage: make migrate APP_ID=... [POOL_ID=...] [REGION=...] [YES=1]"; exit 2; }
+	@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build
+	$(CUTOVER) migrate --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) \
 	  --artifacts $(ARM_DIR) --architecture arm64 $(if $(YES),--yes)
 
-rollback: venv
-	@test -n "$(APP_ID)" || { echo "usage: make rollback APP_ID=... [SHORT_CODE=...] [REGION=...] [YES=1]"; exit 2; }
-	$(PY) deploy/migrate.py rollback --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) $(if $(YES),--yes)
+rollback: admin-venv
+	@test -n "$(APP_ID)" || { echo "usage: make rollback APP_ID=... [REGION=...] [DELETE_STACK=1] [YES=1]"; exit 2; }
+	$(CUTOVER) rollback --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) $(if $(DELETE_STACK),--delete-stack) $(if $(YES),--yes)
+
+retire: admin-venv
+	@test -n "$(APP_ID)" || { echo "usage: make retire APP_ID=... [REGION=...]"; exit 2; }
+	$(CUTOVER) retire --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS)
+
+admin-venv: $(ADMIN_VENV)/.installed
+$(ADMIN_VENV)/.installed: deploy/requirements.txt
+	python3 -m venv $(ADMIN_VENV)
+	$(ADMIN_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/requirements.txt
+	touch $@
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/e2e/requirements.txt

@@ -34,20 +34,10 @@ import sys
 from pathlib import Path
 
 import boto3
-
-from check import TRIGGERS
+from studio_login_admin.pool import TRIGGERS
+from studio_login_admin.switch import SwitchFailed, switch_triggers
 
 ROOT = Path(__file__).resolve().parents[1]
-# What UpdateUserPool accepts: every one of these is copied from DescribeUserPool, because
-# UpdateUserPool resets whatever it is not given.
-UPDATABLE_POOL_SETTINGS = [
-    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
-    "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
-    "VerificationMessageTemplate", "SmsAuthenticationMessage", "UserAttributeUpdateSettings",
-    "MfaConfiguration", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
-    "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns", "AccountRecoverySetting",
-    "PoolName", "UserPoolTier",
-]
 LAMBDA_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -123,12 +113,8 @@ def find_pool(idp, args) -> dict:
 
 
 def attach(lam, idp, pool: dict, arns: dict[str, str]):
-    # DescribeUserPool shows unset messages as "": UpdateUserPool refuses those, and leaving them
-    # out keeps them unset.
-    settings = {key: pool[key] for key in UPDATABLE_POOL_SETTINGS
-                if pool.get(key) not in (None, "") and key != "PoolName"}
-    settings["LambdaConfig"] = {**(pool.get("LambdaConfig") or {}), **arns}
-    idp.update_user_pool(UserPoolId=pool["Id"], **settings)
+    """Cognito may invoke each function for this pool first; then the four triggers in one
+    UpdateUserPool that keeps every other setting (the same switch as `make migrate`)."""
     for trigger, arn in arns.items():
         statement = f"cognito-{pool['Id']}-{trigger}"
         try:
@@ -136,10 +122,10 @@ def attach(lam, idp, pool: dict, arns: dict[str, str]):
                                Principal="cognito-idp.amazonaws.com", SourceArn=pool["Arn"])
         except lam.exceptions.ResourceConflictException:
             pass  # already granted by an earlier run
-    attached = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"].get("LambdaConfig") or {}
-    missing = [t for t, arn in arns.items() if attached.get(t) != arn]
-    if missing:
-        raise SystemExit(f"the pool did not take these triggers: {missing}")
+    try:
+        switch_triggers(idp, pool, arns)
+    except SwitchFailed as error:
+        raise SystemExit(f"switching the pool's triggers failed: {error}") from None
 
 
 def main(argv=None) -> int:

@@ -21,18 +21,25 @@ class Rule:
     """Matches `method path`; lets `skip` matches through, then acts on the next `count` (0: all)."""
     method: str
     path: str                      # regular expression, matched against the whole path
-    action: str                    # "error", "stall", "before", "rewrite"
+    action: str                    # "error", "stall", "before", "rewrite", "refuse", "reset"
     skip: int = 0
     count: int = 1
     status: int = 400
     code: str = "InvalidParameterValueException"
     before: Callable[[], None] | None = None          # "before": run, then forward
     rewrite: Callable[[dict], dict] | None = None     # "rewrite": change the JSON answer
+    # "reset": change the request body before it is forwarded
+    rewrite_request: Callable[[bytes], bytes] | None = None
+    # "refuse": decide(path, body) -> (status, code, message) to answer as AWS would, or None to forward
+    decide: Callable[[str, bytes], tuple[int, str, str] | None] | None = None
+    target: str = ""               # JSON-protocol APIs (Cognito): the X-Amz-Target operation, e.g. "UpdateUserPool"
     seen: int = 0
     acted: int = 0
 
-    def applies(self, method: str, path: str) -> bool:
+    def applies(self, method: str, path: str, target: str = "") -> bool:
         if method != self.method or not re.fullmatch(self.path, path.split("?")[0]):
+            return False
+        if self.target and target.rsplit(".", 1)[-1] != self.target:
             return False
         self.seen += 1
         if self.seen <= self.skip or (self.count and self.acted >= self.count):
@@ -45,6 +52,7 @@ class Rule:
 class FaultProxy:
     upstream: str
     rules: list[Rule] = field(default_factory=list)
+    refusals: list[tuple] = field(default_factory=list)  # (method, path, status, code, message) answered by "refuse" rules
 
     def __enter__(self) -> "FaultProxy":
         proxy = self
@@ -55,14 +63,28 @@ class FaultProxy:
 
             def _serve(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                rule, verdict = None, None
                 with proxy._lock:
-                    rule = next((r for r in proxy.rules if r.applies(self.command, self.path)), None)
+                    for candidate in proxy.rules:
+                        if not candidate.applies(self.command, self.path, self.headers.get("x-amz-target", "")):
+                            continue
+                        if candidate.action != "refuse":
+                            rule = candidate
+                            break
+                        verdict = candidate.decide(self.path, body)  # None: this policy lets it through
+                        if verdict:
+                            proxy.refusals.append((self.command, self.path.split("?")[0], *verdict))
+                            break
+                if verdict:
+                    self._error(*verdict)
+                    return
                 if rule and rule.action == "error":
-                    payload = json.dumps({"__type": rule.code, "Type": "User", "message": "injected by the test"}).encode()
-                    self._answer(rule.status, {"content-type": "application/json", "x-amzn-errortype": rule.code}, payload)
+                    self._error(rule.status, rule.code, "injected by the test")
                     return
                 if rule and rule.action == "before":
                     rule.before()
+                if rule and rule.action == "reset":
+                    body = rule.rewrite_request(body)
                 status, headers, answer = proxy._forward(self.command, self.path, dict(self.headers), body)
                 if rule and rule.action == "stall":
                     document = json.loads(answer)
@@ -71,6 +93,10 @@ class FaultProxy:
                 if rule and rule.action == "rewrite":
                     answer = json.dumps(rule.rewrite(json.loads(answer))).encode()
                 self._answer(status, headers, answer)
+
+            def _error(self, status: int, code: str, message: str):
+                payload = json.dumps({"__type": code, "Type": "User", "message": message}).encode()
+                self._answer(status, {"content-type": "application/json", "x-amzn-errortype": code}, payload)
 
             def _answer(self, status, headers, payload):
                 self.send_response(status)
@@ -81,7 +107,7 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _serve
+            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _serve
 
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
