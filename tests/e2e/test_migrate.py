@@ -4,6 +4,7 @@
 non-default settings, the app's stack deployed with the SAM CLI in existing-pool mode. Every
 migrate/rollback runs under the policy; failures are injected at each step."""
 
+import contextlib
 import json
 import os
 import stat
@@ -46,10 +47,12 @@ def studio_settings(triggers: dict) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def studio():
-    with StudioLoginStack(app_id=APP_ID, functions="node", short_code=SHORT_CODE, say=lambda _: None,
-                          extra_services="cloudformation,s3,monitoring") as stack:
+@contextlib.contextmanager
+def studio_pool(node_verify: str = "standin"):
+    """A tuned Studio pool on Node originals; verify is the SPEC stand-in, or with "original"
+    the real one from the seed page (test_node_original.py runs the cutover on that too)."""
+    with StudioLoginStack(app_id=APP_ID, functions="node", node_verify=node_verify, short_code=SHORT_CODE,
+                          say=lambda _: None, extra_services="cloudformation,s3,monitoring") as stack:
         idp = stack.client("cognito-idp")
         triggers = idp.describe_user_pool(UserPoolId=stack.pool_id)["UserPool"]["LambdaConfig"]
         idp.update_user_pool(UserPoolId=stack.pool_id, **studio_settings(triggers))
@@ -58,12 +61,22 @@ def studio():
     assert stack.survivors() == []
 
 
-@pytest.fixture
-def artifacts(studio, tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def studio():
+    with studio_pool() as stack:
+        yield stack
+
+
+def write_artifacts(stack, tmp_path: Path) -> Path:
     for binary in TRIGGERS.values():
         (tmp_path / "artifacts" / binary).mkdir(parents=True)
-        (tmp_path / "artifacts" / binary / "bootstrap.zip").write_bytes(studio.function_zip(binary))
+        (tmp_path / "artifacts" / binary / "bootstrap.zip").write_bytes(stack.function_zip(binary))
     return tmp_path / "artifacts"
+
+
+@pytest.fixture
+def artifacts(studio, tmp_path) -> Path:
+    return write_artifacts(studio, tmp_path)
 
 
 def cli(stack, tmp: Path, *args: str, endpoint: str, bucket: str = BUCKET) -> subprocess.CompletedProcess:

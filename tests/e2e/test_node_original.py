@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+import test_migrate as cutover  # its tests are not collected again here: only module attributes
 from studio_stack import StudioLoginStack, node_original_zip, run_deploy_script
 
 pytestmark = pytest.mark.node_original
@@ -83,3 +84,12 @@ def test_a_login_through_the_real_original_and_its_check(original_stack):
     checked = run_deploy_script("check.py", "--app-id", APP_ID, "--endpoint-url", stack.ministack_url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "original throws NotFound" in checked.stdout, checked.stdout
+
+
+def test_the_cutover_and_rollback_on_a_pool_with_the_real_original(tmp_path):
+    """The whole cutover test of test_migrate.py (under Lambda's deprecation policy), on a Studio
+    pool whose verify is the real original: migrate, login, invitation, metrics, check, rollback,
+    and a login through the untouched original afterwards."""
+    with cutover.studio_pool("original") as stack:
+        cutover.test_migrate_login_invitation_metrics_check_and_rollback(
+            stack, cutover.write_artifacts(stack, tmp_path), tmp_path)
