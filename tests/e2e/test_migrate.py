@@ -244,7 +244,7 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
                                   "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True, timeout=300)
         print("CHECK AFTER\n" + checked.stdout, checked.stderr)
         assert checked.returncode == 0 and checked.stdout.count("provided.al2023  supported") == 4, checked.stdout
-        assert "alarms: 6 of stack" in checked.stdout
+        assert "alarms: 13 of stack" in checked.stdout
 
         rolled = cli(stack, tmp_path, "rollback", "--yes", endpoint=policy.url)
         assert rolled.returncode == 0, rolled.stderr

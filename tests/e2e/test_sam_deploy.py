@@ -110,8 +110,11 @@ def test_metric_filters_alarms_and_dashboard_exist_as_declared(deployed):
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="amplify-login-samtest-")["MetricAlarms"]}
     expected = {"backend-unavailable": ("AmplifyStudioLogin", "VerifyOutcome", {"AppId": APP_ID, "Outcome": "backend_unavailable"}, 300, 0),
                 "suspicious-codes": ("AmplifyStudioLogin", "SuspiciousCodes", {"AppId": APP_ID}, 900, 5)}
+    for outcome in ("not_configured", "token_mismatch", "foreign_app"):
+        expected[outcome.replace("_", "-")] = ("AmplifyStudioLogin", "VerifyOutcome", {"AppId": APP_ID, "Outcome": outcome}, 300, 0)
     for binary in TRIGGERS.values():
         expected[f"{binary}-errors"] = ("AWS/Lambda", "Errors", {"FunctionName": f"amplify-login-{binary}-samtest"}, 300, 0)
+        expected[f"{binary}-throttles"] = ("AWS/Lambda", "Throttles", {"FunctionName": f"amplify-login-{binary}-samtest"}, 300, 0)
     assert set(alarms) == {f"amplify-login-samtest-{name}" for name in expected}, sorted(alarms)
     for name, (namespace, metric, dimensions, period, threshold) in expected.items():
         alarm = alarms[f"amplify-login-samtest-{name}"]
