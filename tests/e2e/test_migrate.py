@@ -16,7 +16,6 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-
 from fault_proxy import Rule
 from lambda_policy import lambda_as_in_december_2026, refusal
 from metric_filters import datapoints, template_metric_filters
@@ -160,7 +159,8 @@ def test_the_deprecation_policy_refuses_the_old_in_place_migrate(studio, tmp_pat
     status, code, message = refusal("nodejs20.x")
     assert code_refused.value.response["Error"]["Message"] == message
     assert code_refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == status == 400
-    assert ("PUT", f"/2015-03-31/functions/{studio.function_name('define-auth-challenge')}/code", *refusal("nodejs20.x")) in refusals
+    first_call = f"/2015-03-31/functions/{studio.function_name('define-auth-challenge')}/code"
+    assert ("PUT", first_call, *refusal("nodejs20.x")) in refusals
     print("REFUSALS", json.dumps(refusals, indent=1))
     assert originals(studio) == before, "refused calls changed nothing"
 
@@ -207,7 +207,8 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
     assert {c["Runtime"] for c in before_functions.values()} == {"nodejs20.x"}
     with lambda_as_in_december_2026(stack.ministack_url) as policy:
         checked = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py"), "--app-id", APP_ID,
-                                  "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True, timeout=300)
+                                  "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True,
+                                 timeout=300)
         print("CHECK BEFORE\n" + checked.stdout, checked.stderr)
         assert checked.returncode == 0 and checked.stdout.count("update blocked since 2026-09-30") == 4, checked.stdout
         assert "alarms: none for this app" in checked.stdout
@@ -232,7 +233,8 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
         as_lambda_applies_logging_config(stack)
         counted = _published(stack, "verify-auth-challenge")
         login(stack, "migrated@example.com")
-        stack.invite("new.member@example.com", {"appId": APP_ID, "appName": "Migrated", "region": "us-east-1", "environment": "prod"})
+        stack.invite("new.member@example.com",
+                     {"appId": APP_ID, "appName": "Migrated", "region": "us-east-1", "environment": "prod"})
         assert any("Migrated (dmigrate00001)" in m["BodyHtml"] for a in stack.sent_emails().values() for m in a)
         accepted = ("VerifyOutcome", (("AppId", APP_ID), ("Outcome", "accepted")))
         assert _published(stack, "verify-auth-challenge")[accepted] == counted[accepted] + 1
