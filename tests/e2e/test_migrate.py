@@ -13,8 +13,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import boto3
 import pytest
-
+from botocore.config import Config
 from fault_proxy import Rule
 from lambda_policy import lambda_as_in_december_2026, refusal
 from metric_filters import datapoints, template_metric_filters
@@ -89,6 +90,19 @@ def cli(stack, tmp: Path, *args: str, endpoint: str, bucket: str = BUCKET) -> su
     return result
 
 
+def lambda_client(endpoint: str):
+    return boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+
+
+def make_check(endpoint: str) -> subprocess.CompletedProcess:
+    """`make check` as an admin runs it (its own venv), boto3 pointed at the endpoint."""
+    checked = subprocess.run(["make", "--no-print-directory", "check", f"APP_ID={APP_ID}"], cwd=ROOT,
+                             env=ministack_cli_env(AWS_ENDPOINT_URL=endpoint), capture_output=True, text=True, timeout=600)
+    print(checked.stdout, checked.stderr)
+    return checked
+
+
 def originals(stack) -> dict:
     lam = stack.client("lambda")
     return {b: {k: lam.get_function(FunctionName=stack.function_name(b))["Configuration"].get(k) for k in ORIGINAL_FIELDS}
@@ -142,11 +156,7 @@ def test_the_deprecation_policy_refuses_the_old_in_place_migrate(studio, tmp_pat
                                  "--architecture", studio.architecture, "--records", str(tmp_path / "records")],
                                 env=ministack_cli_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
         print(result.stdout, result.stderr)
-        lam = studio.client("lambda")
-        lam.meta.events  # direct calls below go through the policy too
-        import boto3
-        via = boto3.client("lambda", endpoint_url=policy.url, region_name="us-east-1", aws_access_key_id="test",
-                           aws_secret_access_key="test")
+        via = lambda_client(policy.url)  # Lambda as a deployment tool meets it today
         name = studio.function_name("custom-message")
         with pytest.raises(via.exceptions.InvalidParameterValueException) as code_refused:
             via.update_function_code(FunctionName=name, ZipFile=node_original_zip("custom-message"))
@@ -161,7 +171,8 @@ def test_the_deprecation_policy_refuses_the_old_in_place_migrate(studio, tmp_pat
     status, code, message = refusal("nodejs20.x")
     assert code_refused.value.response["Error"]["Message"] == message
     assert code_refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == status == 400
-    assert ("PUT", f"/2015-03-31/functions/{studio.function_name('define-auth-challenge')}/code", *refusal("nodejs20.x")) in refusals
+    first_call = f"/2015-03-31/functions/{studio.function_name('define-auth-challenge')}/code"
+    assert ("PUT", first_call, *refusal("nodejs20.x")) in refusals
     print("REFUSALS", json.dumps(refusals, indent=1))
     assert originals(studio) == before, "refused calls changed nothing"
 
@@ -171,9 +182,7 @@ def test_a_config_update_moving_to_a_supported_runtime_is_allowed(studio):
     lam.create_function(FunctionName="studio-login-scratch", Runtime="nodejs20.x", Handler="index.handler",
                         Role="arn:aws:iam::000000000000:role/x", Code={"ZipFile": node_original_zip("custom-message")})
     with lambda_as_in_december_2026(studio.ministack_url) as policy:
-        import boto3
-        via = boto3.client("lambda", endpoint_url=policy.url, region_name="us-east-1", aws_access_key_id="test",
-                           aws_secret_access_key="test")
+        via = lambda_client(policy.url)
         via.update_function_configuration(FunctionName="studio-login-scratch", Runtime="provided.al2023", Handler="bootstrap")
         via.update_function_code(FunctionName="studio-login-scratch", ZipFile=studio.function_zip("define-auth-challenge"))
         assert not policy.refusals
@@ -197,7 +206,7 @@ def as_lambda_applies_logging_config(stack):
 def _published(stack, binary: str) -> Counter:
     lines = stack.client("logs")
     found = []
-    with __import__("contextlib").suppress(lines.exceptions.ResourceNotFoundException):
+    with contextlib.suppress(lines.exceptions.ResourceNotFoundException):
         for page in lines.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{NEW_NAME.format(binary)}"):
             found.extend(e["message"] for e in page.get("events", []))
     return Counter((p.metric, p.dimensions) for f in template_metric_filters() if f.binary == binary
@@ -210,7 +219,8 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
     assert {c["Runtime"] for c in before_functions.values()} == {"nodejs20.x"}
     with lambda_as_in_december_2026(stack.ministack_url) as policy:
         checked = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py"), "--app-id", APP_ID,
-                                  "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True, timeout=300)
+                                  "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True,
+                                 timeout=300)
         print("CHECK BEFORE\n" + checked.stdout, checked.stderr)
         assert checked.returncode == 0 and checked.stdout.count("update blocked since 2026-09-30") == 4, checked.stdout
         assert "alarms: none for this app" in checked.stdout
@@ -235,20 +245,23 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
         as_lambda_applies_logging_config(stack)
         counted = _published(stack, "verify-auth-challenge")
         login(stack, "migrated@example.com")
-        stack.invite("new.member@example.com", {"appId": APP_ID, "appName": "Migrated", "region": "us-east-1", "environment": "prod"})
+        stack.invite("new.member@example.com",
+                     {"appId": APP_ID, "appName": "Migrated", "region": "us-east-1", "environment": "prod"})
         assert any("Migrated (dmigrate00001)" in m["BodyHtml"] for a in stack.sent_emails().values() for m in a)
         accepted = ("VerifyOutcome", (("AppId", APP_ID), ("Outcome", "accepted")))
         assert _published(stack, "verify-auth-challenge")[accepted] == counted[accepted] + 1
 
-        checked = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py"), "--app-id", APP_ID,
-                                  "--endpoint-url", policy.url], env=ministack_cli_env(), capture_output=True, text=True, timeout=300)
-        print("CHECK AFTER\n" + checked.stdout, checked.stderr)
+        checked = make_check(policy.url)
         assert checked.returncode == 0 and checked.stdout.count("provided.al2023  supported") == 4, checked.stdout
         assert "alarms: 13 of stack" in checked.stdout
+        admin_venv = list((BUILD / "venv-admin").glob("lib/python*/site-packages"))
+        assert admin_venv and not list(admin_venv[0].glob("ministack*")) and not list(admin_venv[0].glob("pytest*"))
 
-        rolled = cli(stack, tmp_path, "rollback", "--yes", endpoint=policy.url)
+        rolled = cli(stack, tmp_path, "rollback", "--yes", "--delete-stack", endpoint=policy.url)
         assert rolled.returncode == 0, rolled.stderr
         assert not policy.refusals, policy.refusals
+    stacks = stack.client("cloudformation").list_stacks()["StackSummaries"]
+    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == f"amplify-studio-login-{APP_ID}")
     assert_untouched(stack, before_functions, before_pool, "rolled.back@example.com")
 
 
@@ -288,6 +301,14 @@ def test_nothing_is_switched_when_the_stack_deploy_or_the_direct_check_fails(stu
         broken = cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url)
         assert broken.returncode == 2 and "fail the check before the switch" in broken.stderr, broken.stderr
         assert not (tmp_path / "records" / APP_ID / "record.json").exists()
+        bad.write_bytes(studio.function_zip("create-auth-challenge"))
+    # Cognito may not invoke the new verify (its resource policy lacks the pool): refused before the switch.
+    no_grant = Rule("GET", r"/2015-03-31/functions/[^/]*verify-auth-challenge-r" + APP_ID + r"/policy", "rewrite",
+                    count=0, rewrite=lambda answer: dict(answer, Policy=json.dumps({"Version": "2012-10-17", "Statement": []})))
+    with lambda_as_in_december_2026(studio.ministack_url, [no_grant]) as policy:
+        ungranted = cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url)
+        assert no_grant.acted and ungranted.returncode == 2, ungranted.stderr
+        assert "Cognito may not invoke the new functions: verify-auth-challenge" in ungranted.stderr
     assert_untouched(studio, before_functions, before_pool, "not.switched@example.com")
 
 
