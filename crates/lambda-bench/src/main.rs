@@ -259,12 +259,6 @@ async fn measure(
     let pct = |p: f64| {
         latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6
     };
-    let delta = |key: &str| {
-        stats_after[key]
-            .as_u64()
-            .unwrap_or(0)
-            .saturating_sub(stats_before[key].as_u64().unwrap_or(0)) as f64
-    };
     Ok(Measure {
         init_ms: init.as_secs_f64() * 1e3,
         first_ms: first.as_secs_f64() * 1e3,
@@ -273,9 +267,13 @@ async fn measure(
         p90_us: pct(0.90),
         p99_us: pct(0.99),
         rss_mib: rss as f64 / 1024.0,
-        calls_per_invocation: (delta("getToken") + delta("deleteToken") + delta("createToken"))
+        calls_per_invocation: stats_after.calls().saturating_sub(stats_before.calls()) as f64
             / events as f64,
-        connections_per_1000: delta("connections") * 1000.0 / events as f64,
+        connections_per_1000: stats_after
+            .connections
+            .saturating_sub(stats_before.connections) as f64
+            * 1000.0
+            / events as f64,
     })
 }
 

@@ -32,7 +32,7 @@ async fn a_server_outside_amazons_roots_is_refused() {
         .expect_err("an unknown CA is refused");
     assert!(refused.to_string().contains("class="), "{refused}");
     assert_eq!(
-        backend.stats()["getToken"],
+        backend.stats().get_token,
         0,
         "no request reached the impostor"
     );
