@@ -54,9 +54,9 @@ e2e-arm64: build venv tools sam-venv local-backend
 	@rm -rf $(ARM_BIN_DIR); for f in $(FUNCTIONS); do mkdir -p $(ARM_BIN_DIR)/$$f && \
 	  python3 -m zipfile -e $(ARM_DIR)/$$f/bootstrap.zip $(ARM_BIN_DIR)/$$f && chmod +x $(ARM_BIN_DIR)/$$f/bootstrap || exit 1; done
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --events 10 --runs 1
-	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 20x2
-	target/release/lambda-bench --bin-dir $(ARM_BIN_DIR) --race 10x10
+	target/release/lambda-bench warm --bin-dir $(ARM_BIN_DIR) --events 10 --runs 1
+	target/release/lambda-bench race --bin-dir $(ARM_BIN_DIR) --rounds 20 --racers 2
+	target/release/lambda-bench race --bin-dir $(ARM_BIN_DIR) --rounds 10 --racers 10
 
 ADMIN_PY := deploy/studio_login_admin deploy/migrate.py deploy/check.py deploy/cargo_lambda_deploy.py
 lint: template-lint
@@ -102,12 +102,12 @@ sizes:
 ## bench: Rust vs the Node original under a loopback Runtime API; writes build/bench.md
 bench: functions-x86_64 node-original-if-seed
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --bin-dir $(X86_DIR) $(NODE_OPT) --events 1000 --runs 5 --markdown build/bench.md
+	target/release/lambda-bench warm --bin-dir $(X86_DIR) $(NODE_OPT) --events 1000 --runs 5 --markdown build/bench.md
 
 ## bench-smoke: a few events per function, fails on any wrong answer (CI)
 bench-smoke: functions-x86_64 node-original-if-seed
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --bin-dir $(X86_DIR) $(NODE_OPT) --events 30 --runs 1
+	target/release/lambda-bench warm --bin-dir $(X86_DIR) $(NODE_OPT) --events 30 --runs 1
 
 ## bench-cold: cold starts (fresh process per trial, AmplifyBackend over TLS) at the CPU share of a
 ## 128 MB function, the Node original beside; TRIALS= (default 30), MEMORY= (default 128)
@@ -122,19 +122,19 @@ functions-test-ca: functions-x86_64
 
 bench-cold: functions-test-ca node-original-if-seed
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --cold --trials $(or $(TRIALS),30) --memory $(or $(MEMORY),128) \
+	target/release/lambda-bench cold --trials $(or $(TRIALS),30) --memory $(or $(MEMORY),128) \
 	  --bin-dir $(TEST_CA_DIR) $(NODE_OPT) --markdown build/bench-cold.md
 
 ## bench-cold-smoke: 3 cold trials per function (CI): fails on a wrong answer, not on timing
 bench-cold-smoke: functions-test-ca node-original-if-seed
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR) $(NODE_OPT)
+	target/release/lambda-bench cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR) $(NODE_OPT)
 
 ## race: 1,000 rounds of 2 and of 10 concurrent verifies of one correct code (real binaries)
 race: functions-x86_64
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x2
-	target/release/lambda-bench --bin-dir $(X86_DIR) --race $(or $(ROUNDS),1000)x10
+	target/release/lambda-bench race --bin-dir $(X86_DIR) --rounds $(or $(ROUNDS),1000) --racers 2
+	target/release/lambda-bench race --bin-dir $(X86_DIR) --rounds $(or $(ROUNDS),1000) --racers 10
 
 ## load: whole logins through ministack (default 10,000, 8 at a time; LOGINS=, CONCURRENCY=)
 load: venv functions-x86_64 local-backend

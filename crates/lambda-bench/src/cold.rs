@@ -8,11 +8,150 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Context};
 use local_amplifybackend::Backend;
 
 use crate::proc_stats::cpu_ns;
+use crate::runtime_api;
+use crate::spawn::{write_markdown, Target};
+use crate::stats::{median, percentile};
+
+/// How a cold run is set up.
+pub struct Options<'a> {
+    /// Fresh processes per function.
+    pub trials: usize,
+    /// Run each process under the CPU share Lambda gives this memory size (MB).
+    pub memory: Option<u32>,
+    /// Also set SSL_CERT_FILE to the system bundle plus the run's CA.
+    pub system_trust: bool,
+    pub markdown: Option<&'a Path>,
+}
+
+/// Per target, `trials` fresh processes, each given one event (queued before it starts, as Lambda
+/// does for a cold invoke) against AmplifyBackend over TLS; prints the table.
+pub async fn run(targets: &[Target], options: &Options<'_>) -> anyhow::Result<()> {
+    let ca = test_ca(Path::new("build/cold-tls")).map_err(anyhow::Error::msg)?;
+    let (endpoint, backend) = tls_backend(&ca).await.map_err(anyhow::Error::msg)?;
+    let quota = match options.memory {
+        Some(mb) => match CpuQuota::for_memory(mb) {
+            Ok(quota) => Some((mb, quota)),
+            Err(why) => {
+                eprintln!("lambda-bench: no CPU quota ({why}): reporting CPU time, and wall time at full speed");
+                None
+            }
+        },
+        None => None,
+    };
+    let mut results = Vec::new();
+    for target in targets {
+        let mut trials = Vec::new();
+        for number in 0..options.trials {
+            if quota.is_some() {
+                // Each Lambda sandbox has its own quota: let the group's refill (one period)
+                // before the next process, so no trial inherits the last one's throttling.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let confined = quota.as_ref().map(|(_, q)| q);
+            let result = trial(target, number, &backend, &endpoint, &ca, confined, options).await;
+            trials.push(result.with_context(|| format!("{} trial {number}", target.label))?);
+        }
+        results.push((target.label.clone(), summarize(&trials)));
+    }
+    let share = match &quota {
+        Some((mb, q)) => format!(
+            "under a CPU quota of {} µs per {} ms (the share of a {mb} MB function)",
+            q.quota_us, 100
+        ),
+        None => "at full CPU speed (no quota)".to_string(),
+    };
+    let out = report(options.trials, &share, &results);
+    println!("{out}");
+    write_markdown(options.markdown, &out)
+}
+
+fn report(trials: usize, share: &str, results: &[(String, Summary)]) -> String {
+    let mut out = format!(
+        "Cold starts: {trials} fresh processes per function, AmplifyBackend over TLS on 127.0.0.1 (test CA), {share}.\n\n",
+    );
+    out.push_str("| function | init (ms) | first invocation (ms) | cold wall median (ms) | cold wall p90 (ms) | cold-path CPU (ms) | threads |\n|---|---|---|---|---|---|---|\n");
+    for (label, s) in results {
+        out.push_str(&format!(
+            "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {} |\n",
+            s.init_ms, s.first_ms, s.wall_ms, s.wall_p90_ms, s.cpu_ms, s.max_threads
+        ));
+    }
+    let cpu = |name: &str| {
+        results
+            .iter()
+            .find(|(l, _)| l == name)
+            .map(|(_, s)| s.cpu_ms)
+    };
+    if let (Some(verify), Some(define)) = (
+        cpu("verify-auth-challenge (Rust)"),
+        cpu("define-auth-challenge (Rust)"),
+    ) {
+        out.push_str(&format!(
+            "\nverify's cold-path CPU is {:.2}× define's (no network: the floor).\n",
+            verify / define
+        ));
+    }
+    out
+}
+
+/// One fresh process, one event.
+async fn trial(
+    target: &Target,
+    number: usize,
+    backend: &Arc<Backend>,
+    endpoint: &str,
+    ca: &TestCa,
+    quota: Option<&CpuQuota>,
+    options: &Options<'_>,
+) -> anyhow::Result<Trial> {
+    let mut api = runtime_api::start().await?;
+    let mut command = target.command(&api.address.to_string(), endpoint, "INFO");
+    // Ours trust Amazon's roots only, plus this file in a `test-ca` build; Node adds it to its own.
+    command
+        .env("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs)
+        .env("NODE_EXTRA_CA_CERTS", &ca.node_extra_ca_certs);
+    if options.system_trust {
+        command.env("SSL_CERT_FILE", &ca.ssl_cert_file);
+    }
+    if let Some(quota) = quota {
+        quota.confine(&mut command).map_err(anyhow::Error::msg)?;
+    }
+    let case = target.function.case(number, backend);
+    // Queued before the process exists: a cold invoke is waiting when init ends.
+    api.events
+        .send(runtime_api::Invocation {
+            request_id: format!("cold-{number}"),
+            event: case.event,
+        })
+        .await
+        .map_err(|_| anyhow!("runtime API closed"))?;
+    let spawned = Instant::now();
+    let child = command.spawn().context(target.command[0].clone())?;
+    let pid = child.id().context("no pid")?;
+    let answer = tokio::time::timeout(Duration::from_secs(30), api.answers.recv())
+        .await
+        .map_err(|_| anyhow!("no answer within 30 s"))?
+        .context("runtime API closed")?;
+    let cpu = cpu_of(pid);
+    let threads = threads_of(pid);
+    drop(child);
+    let body = answer.body.map_err(|e| anyhow!("function error: {e}"))?;
+    (case.check)(&body).map_err(|e| anyhow!("wrong answer: {e}"))?;
+    let first_next = (*api.first_next.lock().await).context("answered without asking for work")?;
+    Ok(Trial {
+        init: first_next - spawned,
+        first: answer.at - first_next,
+        wall: answer.at - spawned,
+        cpu,
+        threads,
+    })
+}
 
 /// What Lambda gives per MB: a full vCPU at 1,769 MB.
 const MB_PER_VCPU: f64 = 1769.0;
@@ -170,21 +309,16 @@ pub struct Summary {
 }
 
 pub fn summarize(trials: &[Trial]) -> Summary {
-    let pick = |f: fn(&Trial) -> Duration, p: f64| {
-        let mut values: Vec<f64> = trials.iter().map(|t| f(t).as_secs_f64() * 1e3).collect();
-        values.sort_by(f64::total_cmp);
-        values
-            .get(((values.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
+    let ms = |f: fn(&Trial) -> Duration| -> Vec<f64> {
+        trials.iter().map(|t| f(t).as_secs_f64() * 1e3).collect()
     };
     Summary {
         trials: trials.len(),
-        init_ms: pick(|t| t.init, 0.5),
-        first_ms: pick(|t| t.first, 0.5),
-        wall_ms: pick(|t| t.wall, 0.5),
-        wall_p90_ms: pick(|t| t.wall, 0.9),
-        cpu_ms: pick(|t| t.cpu, 0.5),
+        init_ms: median(&ms(|t| t.init)),
+        first_ms: median(&ms(|t| t.first)),
+        wall_ms: median(&ms(|t| t.wall)),
+        wall_p90_ms: percentile(&ms(|t| t.wall), 0.9),
+        cpu_ms: median(&ms(|t| t.cpu)),
         max_threads: trials.iter().map(|t| t.threads).max().unwrap_or(0),
     }
 }

@@ -1,5 +1,11 @@
-//! Shared by the `lambda-bench` and `tls-probe` binaries.
+//! `lambda-bench`'s modes (`warm`, `cold`, `race`), what they share (the functions and their
+//! events, process spawning, statistics, the loopback Runtime API), and `tls-probe`'s helpers.
 
 pub mod cold;
+pub mod functions;
 pub mod proc_stats;
+pub mod race;
 pub mod runtime_api;
+pub mod spawn;
+pub mod stats;
+pub mod warm;

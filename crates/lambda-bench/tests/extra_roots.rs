@@ -25,6 +25,6 @@ async fn a_root_named_by_the_operator_setting_is_trusted() {
     let (session, _code) = backend.create_token("app1");
     let fetched = store.get_token("app1", &session).await;
     assert!(matches!(fetched, Ok(Fetched::Token(_))), "{fetched:?}");
-    assert_eq!(backend.stats()["getToken"], 1);
+    assert_eq!(backend.stats().get_token, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -38,7 +38,7 @@ async fn a_server_outside_amazons_roots_is_refused() {
         "{refused}"
     );
     assert_eq!(
-        backend.stats()["getToken"],
+        backend.stats().get_token,
         0,
         "no request reached the impostor"
     );

@@ -18,24 +18,32 @@
 //! `POST /_local/tokens/{appId}` mints a token like CreateToken without a signature (local
 //! development: a code to paste into a verify event).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::header::AUTHORIZATION;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use rand::distr::Alphanumeric;
 use rand::RngExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+
+mod call;
+mod faults;
+mod reply;
+
+use call::{decode, Call, Route};
+pub use faults::{Fault, FaultKind, Garble};
+use reply::{bad_request, error, not_found, reply, Reply};
 
 pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 
@@ -44,77 +52,6 @@ pub enum Operation {
     CreateToken,
     GetToken,
     DeleteToken,
-}
-
-/// A fault to inject into the next `count` matching calls.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    /// Which operation; `None` matches all three.
-    #[serde(default)]
-    pub operation: Option<Operation>,
-    pub kind: FaultKind,
-    /// How many calls it hits; 0 means every call until cleared.
-    #[serde(default = "one")]
-    pub count: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum FaultKind {
-    /// 429 TooManyRequestsException
-    Throttle,
-    /// 504 GatewayTimeoutException
-    GatewayTimeout,
-    /// 500 InternalServerException
-    Internal,
-    /// Close the connection without answering.
-    Reset,
-    /// Answer normally, after a delay.
-    Delay { millis: u64 },
-    /// Do the work (e.g. really delete), then answer 500: the caller cannot know it happened.
-    FailAfterCommit,
-    /// Do the work, then answer 200 with a body the SDK cannot read, the real answer (a GetToken
-    /// code included) still in it: what a faulty proxy or a service bug could send.
-    Garbled { garble: Garble },
-    /// Do the work, then answer 400 with an error type the SDK does not know, whose message is the
-    /// real answer's body (a GetToken code included).
-    UnknownErrorWithBody,
-}
-
-impl FaultKind {
-    /// The faults that answer with a body holding the real answer (a GetToken code included)
-    /// that the client cannot use: what a secrets test must throw at it.
-    pub fn carrying_bodies() -> [FaultKind; 4] {
-        [
-            FaultKind::Garbled {
-                garble: Garble::WrongTypes,
-            },
-            FaultKind::Garbled {
-                garble: Garble::TrailingBytes,
-            },
-            FaultKind::Garbled {
-                garble: Garble::Truncated,
-            },
-            FaultKind::UnknownErrorWithBody,
-        ]
-    }
-}
-
-/// How [`FaultKind::Garbled`] breaks a success body.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum Garble {
-    /// `"ttl": 120` (and `"isSuccess": "yes"`): members of the wrong JSON type.
-    WrongTypes,
-    /// Valid JSON followed by more bytes.
-    TrailingBytes,
-    /// The body cut short.
-    Truncated,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,11 +81,36 @@ struct Counters {
     faults_injected: AtomicU64,
 }
 
+/// What `GET /_local/stats` reports (and [`Backend::stats`] returns): calls per operation since
+/// start, connections accepted and who signed the calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub connections: u64,
+    pub create_token: u64,
+    pub get_token: u64,
+    pub delete_token: u64,
+    /// Calls refused for want of a SigV4 signature.
+    pub unauthenticated: u64,
+    pub faults_injected: u64,
+    /// Tokens stored, expired ones not yet swept included.
+    pub live_tokens: u64,
+    /// `<access key id>/<region>` of each signed call's credential scope, counted.
+    pub signed_by: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// AmplifyBackend calls of every operation.
+    pub fn calls(&self) -> u64 {
+        self.create_token + self.get_token + self.delete_token
+    }
+}
+
 /// Shared state of one service instance.
 pub struct Backend {
     tokens: Mutex<HashMap<(String, String), Stored>>,
     /// `<access key id>/<region>` of each signed request's SigV4 credential scope, counted.
-    signers: Mutex<std::collections::BTreeMap<String, u64>>,
+    signers: Mutex<BTreeMap<String, u64>>,
     faults: Mutex<VecDeque<Fault>>,
     ttl: Mutex<Duration>,
     counters: Counters,
@@ -174,24 +136,24 @@ impl Backend {
         lock(&self.faults).clear();
     }
 
-    pub fn stats(&self) -> Value {
+    pub fn stats(&self) -> Stats {
         let c = &self.counters;
         let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        json!({
-            "connections": n(&c.connections),
-            "createToken": n(&c.create),
-            "getToken": n(&c.get),
-            "deleteToken": n(&c.delete),
-            "unauthenticated": n(&c.unauthenticated),
-            "faultsInjected": n(&c.faults_injected),
-            "liveTokens": lock(&self.tokens).len(),
-            "signedBy": *lock(&self.signers),
-        })
+        Stats {
+            connections: n(&c.connections),
+            create_token: n(&c.create),
+            get_token: n(&c.get),
+            delete_token: n(&c.delete),
+            unauthenticated: n(&c.unauthenticated),
+            faults_injected: n(&c.faults_injected),
+            live_tokens: lock(&self.tokens).len() as u64,
+            signed_by: lock(&self.signers).clone(),
+        }
     }
 
     /// Mint a token directly (what CreateToken does), for tests and benchmarks.
     pub fn create_token(&self, app_id: &str) -> (String, String) {
-        let session_id = random_id(&[8, 4, 4, 4, 12]);
+        let session_id = random_id();
         let code = random_code();
         let ttl = *lock(&self.ttl);
         let stored = Stored {
@@ -230,72 +192,29 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn random_string(len: usize) -> String {
+fn random_code() -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
-        .take(len)
+        .take(32)
         .map(char::from)
         .collect()
 }
 
-fn random_code() -> String {
-    random_string(32)
+/// A random (version 4) UUID, as AmplifyBackend's session ids are.
+fn random_id() -> String {
+    uuid::Builder::from_random_bytes(rand::rng().random())
+        .into_uuid()
+        .to_string()
 }
 
-fn random_id(groups: &[usize]) -> String {
-    const HEX: &[u8] = b"0123456789abcdef";
-    let mut rng = rand::rng();
-    groups
-        .iter()
-        .map(|&n| {
-            (0..n)
-                .map(|_| HEX[rng.random_range(0..16)] as char)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-type Reply = Response<Full<Bytes>>;
-
-fn reply(status: StatusCode, body: Value) -> Reply {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn error(status: StatusCode, error_type: &'static str, message: &str) -> Reply {
-    let mut response = reply(status, json!({ "message": message }));
-    response
-        .headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
-    response
-}
-
-fn fault_reply(kind: &FaultKind) -> Option<Reply> {
-    match kind {
-        FaultKind::Throttle => Some(error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequestsException",
-            "Rate exceeded",
-        )),
-        FaultKind::GatewayTimeout => Some(error(
-            StatusCode::GATEWAY_TIMEOUT,
-            "GatewayTimeoutException",
-            "Gateway timed out",
-        )),
-        FaultKind::Internal | FaultKind::FailAfterCommit => Some(error(
+fn stats_reply(backend: &Backend) -> Reply {
+    match serde_json::to_value(backend.stats()) {
+        Ok(body) => reply(StatusCode::OK, body),
+        Err(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerException",
-            "Internal failure",
-        )),
-        FaultKind::Reset
-        | FaultKind::Delay { .. }
-        | FaultKind::Garbled { .. }
-        | FaultKind::UnknownErrorWithBody => None,
+            &e.to_string(),
+        ),
     }
 }
 
@@ -316,19 +235,10 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Reply, DropConnection> {
     let path = request.uri().path().to_string();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if segments.first() == Some(&"_local") {
-        return Ok(control(&backend, &segments[1..], request).await);
-    }
-    let (operation, app_id, session_id) = match (request.method(), segments.as_slice()) {
-        (&Method::POST, ["backend", app, "challenge"]) => (Operation::CreateToken, *app, None),
-        (&Method::GET, ["backend", app, "challenge", session]) => {
-            (Operation::GetToken, *app, Some(*session))
-        }
-        (&Method::POST, ["backend", app, "challenge", session, "remove"]) => {
-            (Operation::DeleteToken, *app, Some(*session))
-        }
-        _ => {
+    let call = match Route::parse(request.method(), &path) {
+        Route::Call(call) => call,
+        Route::Local(rest) => return Ok(control(&backend, &rest, request).await),
+        Route::Unknown => {
             return Ok(error(
                 StatusCode::NOT_FOUND,
                 "UnknownOperationException",
@@ -336,152 +246,94 @@ async fn handle(
             ))
         }
     };
-    let signer = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(signer_of);
-    if let Some(signer) = signer {
-        *lock(&backend.signers).entry(signer).or_default() += 1;
-    } else {
-        backend
-            .counters
-            .unauthenticated
-            .fetch_add(1, Ordering::Relaxed);
+    if !backend.count_signer(&request) {
         return Ok(error(
             StatusCode::FORBIDDEN,
             "MissingAuthenticationTokenException",
             "Missing SigV4 Authorization header for service amplifybackend",
         ));
     }
-    let counter = match operation {
-        Operation::CreateToken => &backend.counters.create,
-        Operation::GetToken => &backend.counters.get,
-        Operation::DeleteToken => &backend.counters.delete,
-    };
-    counter.fetch_add(1, Ordering::Relaxed);
-    let (app_id, session_id) = (decode(app_id), session_id.map(decode));
-    if app_id.is_empty() || session_id.as_deref() == Some("") {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "BadRequestException",
-            "appId and sessionId are required",
-        ));
+    let operation = call.operation();
+    backend.counter(operation).fetch_add(1, Ordering::Relaxed);
+    if call.has_empty_label() {
+        return Ok(bad_request("appId and sessionId are required"));
     }
-
     let fault = backend.next_fault(operation);
-    match &fault {
-        Some(FaultKind::Reset) => return Err(DropConnection),
-        Some(FaultKind::Delay { millis }) => {
-            tokio::time::sleep(Duration::from_millis(*millis)).await
-        }
-        Some(
-            FaultKind::FailAfterCommit
-            | FaultKind::Garbled { .. }
-            | FaultKind::UnknownErrorWithBody,
-        )
-        | None => {}
-        Some(other) => return Ok(fault_reply(other).unwrap_or_else(unreachable_reply)),
+    match faults::before(fault.as_ref()).await {
+        faults::Before::Proceed => {}
+        faults::Before::Answer(answer) => return Ok(answer),
+        faults::Before::Reset => return Err(DropConnection),
     }
-    let answer = match (operation, session_id) {
-        (Operation::CreateToken, _) => {
-            let (session_id, code) = backend.create_token(&app_id);
-            let ttl = lock(&backend.ttl).as_secs_f64();
-            reply(
-                StatusCode::OK,
-                json!({"appId": app_id, "challengeCode": code, "sessionId": session_id, "ttl": ttl.to_string()}),
-            )
+    let answer = backend.perform(call);
+    Ok(faults::after(fault.as_ref(), answer).await)
+}
+
+impl Backend {
+    /// Count who signed the request; `false` (counted as unauthenticated) without a signature.
+    fn count_signer(&self, request: &Request<Incoming>) -> bool {
+        let signer = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(signer_of);
+        match signer {
+            Some(signer) => *lock(&self.signers).entry(signer).or_default() += 1,
+            None => {
+                self.counters
+                    .unauthenticated
+                    .fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
         }
-        (Operation::GetToken, Some(session_id)) => {
-            let key = (app_id.clone(), session_id.clone());
-            let mut tokens = lock(&backend.tokens);
-            match tokens.get(&key) {
-                Some(t) if t.expires > Instant::now() => reply(
+        true
+    }
+
+    fn counter(&self, operation: Operation) -> &AtomicU64 {
+        match operation {
+            Operation::CreateToken => &self.counters.create,
+            Operation::GetToken => &self.counters.get,
+            Operation::DeleteToken => &self.counters.delete,
+        }
+    }
+
+    /// Do what the call asks and answer as AmplifyBackend does.
+    fn perform(&self, call: Call) -> Reply {
+        match call {
+            Call::Create { app_id } => {
+                let (session_id, code) = self.create_token(&app_id);
+                let ttl = lock(&self.ttl).as_secs_f64();
+                reply(
                     StatusCode::OK,
-                    json!({"appId": app_id, "challengeCode": t.code, "sessionId": session_id, "ttl": t.ttl.as_secs_f64().to_string()}),
-                ),
-                Some(_) => {
-                    tokens.remove(&key);
-                    error(
-                        StatusCode::NOT_FOUND,
-                        "NotFoundException",
-                        "challenge token expired",
-                    )
+                    json!({"appId": app_id, "challengeCode": code, "sessionId": session_id, "ttl": ttl.to_string()}),
+                )
+            }
+            Call::Get { app_id, session_id } => {
+                let key = (app_id, session_id);
+                let mut tokens = lock(&self.tokens);
+                match tokens.get(&key) {
+                    Some(t) if t.expires > Instant::now() => reply(
+                        StatusCode::OK,
+                        json!({"appId": key.0, "challengeCode": t.code, "sessionId": key.1, "ttl": t.ttl.as_secs_f64().to_string()}),
+                    ),
+                    Some(_) => {
+                        tokens.remove(&key);
+                        not_found("challenge token expired")
+                    }
+                    None => not_found("challenge token not found"),
                 }
-                None => error(
-                    StatusCode::NOT_FOUND,
-                    "NotFoundException",
-                    "challenge token not found",
-                ),
+            }
+            Call::Delete { app_id, session_id } => {
+                // Atomic: remove under the lock, so of two concurrent deletes exactly one succeeds.
+                let removed = lock(&self.tokens).remove(&(app_id, session_id));
+                match removed {
+                    Some(t) if t.expires > Instant::now() => {
+                        reply(StatusCode::OK, json!({"isSuccess": true}))
+                    }
+                    _ => not_found("challenge token not found"),
+                }
             }
         }
-        (Operation::DeleteToken, Some(session_id)) => {
-            // Atomic: remove under the lock, so of two concurrent deletes exactly one succeeds.
-            let removed = lock(&backend.tokens).remove(&(app_id, session_id));
-            match removed {
-                Some(t) if t.expires > Instant::now() => {
-                    reply(StatusCode::OK, json!({"isSuccess": true}))
-                }
-                _ => error(
-                    StatusCode::NOT_FOUND,
-                    "NotFoundException",
-                    "challenge token not found",
-                ),
-            }
-        }
-        _ => unreachable_reply(),
-    };
-    Ok(match &fault {
-        Some(FaultKind::Garbled { garble }) => garbled(answer, *garble).await,
-        Some(FaultKind::UnknownErrorWithBody) => {
-            let body = body_text(answer).await;
-            error(StatusCode::BAD_REQUEST, "UnexpectedLeakException", &body)
-        }
-        // FailAfterCommit: the work above happened anyway.
-        Some(kind) => fault_reply(kind).unwrap_or(answer),
-        None => answer,
-    })
-}
-
-async fn body_text(reply: Reply) -> String {
-    match reply.into_body().collect().await {
-        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
-        Err(never) => match never {},
     }
-}
-
-/// The answer's body, broken as asked; status and headers kept.
-async fn garbled(answer: Reply, garble: Garble) -> Reply {
-    let (parts, body) = answer.into_parts();
-    let text = body_text(Response::new(body)).await;
-    let broken = match garble {
-        Garble::WrongTypes => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(mut members)) => {
-                if members.contains_key("ttl") {
-                    members.insert("ttl".into(), json!(120));
-                }
-                if members.contains_key("isSuccess") {
-                    members.insert("isSuccess".into(), json!("yes"));
-                }
-                Value::Object(members).to_string()
-            }
-            _ => text,
-        },
-        Garble::TrailingBytes => format!("{text} trailing-bytes}}"),
-        Garble::Truncated => text
-            .chars()
-            .take(text.chars().count().saturating_sub(4))
-            .collect(),
-    };
-    Response::from_parts(parts, Full::new(Bytes::from(broken)))
-}
-
-fn unreachable_reply() -> Reply {
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "InternalServerException",
-        "unroutable request",
-    )
 }
 
 /// `AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/amplifybackend/aws4_request, …` →
@@ -497,34 +349,9 @@ fn signer_of(authorization: &str) -> Option<String> {
     }
 }
 
-/// Path labels arrive percent-encoded.
-fn decode(label: &str) -> String {
-    let bytes = label.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 async fn control(backend: &Backend, rest: &[&str], request: Request<Incoming>) -> Reply {
     match (request.method().clone(), rest) {
-        (Method::GET, ["stats"]) => reply(StatusCode::OK, backend.stats()),
+        (Method::GET, ["stats"]) => stats_reply(backend),
         (Method::POST, ["tokens", app_id]) if !app_id.is_empty() => {
             let app_id = decode(app_id);
             let (session_id, code) = backend.create_token(&app_id);
@@ -536,23 +363,11 @@ async fn control(backend: &Backend, rest: &[&str], request: Request<Incoming>) -
         (Method::POST, ["control"]) => {
             let body = match request.into_body().collect().await {
                 Ok(body) => body.to_bytes(),
-                Err(_) => {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        "BadRequestException",
-                        "unreadable body",
-                    )
-                }
+                Err(_) => return bad_request("unreadable body"),
             };
             let control: Control = match serde_json::from_slice(&body) {
                 Ok(control) => control,
-                Err(e) => {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        "BadRequestException",
-                        &e.to_string(),
-                    )
-                }
+                Err(e) => return bad_request(&e.to_string()),
             };
             if control.clear_faults {
                 backend.clear_faults();
@@ -563,7 +378,7 @@ async fn control(backend: &Backend, rest: &[&str], request: Request<Incoming>) -
             if let Some(seconds) = control.ttl_seconds.filter(|s| s.is_finite() && *s >= 0.0) {
                 *lock(&backend.ttl) = Duration::from_secs_f64(seconds);
             }
-            reply(StatusCode::OK, backend.stats())
+            stats_reply(backend)
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -647,13 +462,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percent_decoding_of_labels() {
-        assert_eq!(decode("a%20b%2Fc"), "a b/c");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz"), "%zz");
-    }
-
-    #[test]
     fn faults_are_consumed_in_order_and_by_operation() {
         let backend = Backend::new(DEFAULT_TTL);
         backend.inject(Fault {
@@ -684,8 +492,10 @@ mod tests {
 
     #[test]
     fn ids_look_like_uuids() {
-        let id = random_id(&[8, 4, 4, 4, 12]);
+        let id = random_id();
         assert_eq!(id.len(), 36);
         assert_eq!(id.matches('-').count(), 4);
+        assert_eq!(id.as_bytes()[14], b'4', "version 4: {id}");
+        assert_ne!(id, random_id());
     }
 }

@@ -22,9 +22,9 @@ async fn reached(backends: &[&Arc<Backend>]) -> Vec<usize> {
     let mut hits = Vec::new();
     for (index, backend) in backends.iter().enumerate() {
         let (session, _code) = backend.create_token("app1");
-        let before = backend.stats()["getToken"].as_u64().unwrap_or_default();
+        let before = backend.stats().get_token;
         let found = store.get_token("app1", &session).await;
-        if backend.stats()["getToken"].as_u64().unwrap_or_default() > before {
+        if backend.stats().get_token > before {
             assert!(matches!(found, Ok(Fetched::Token(_))), "{found:?}");
             hits.push(index);
         }

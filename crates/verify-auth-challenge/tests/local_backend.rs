@@ -57,10 +57,7 @@ async fn verify(
 
 fn calls(backend: &Backend) -> (u64, u64) {
     let stats = backend.stats();
-    (
-        stats["getToken"].as_u64().unwrap(),
-        stats["deleteToken"].as_u64().unwrap(),
-    )
+    (stats.get_token, stats.delete_token)
 }
 
 #[tokio::test]
@@ -80,7 +77,7 @@ async fn right_code_logs_in_once_over_http_with_two_calls_and_one_connection() {
         assert_eq!(verify(&v, &session, &code).await, Ok(true));
     }
     assert_eq!(
-        backend.stats()["connections"],
+        backend.stats().connections,
         1,
         "one keep-alive connection for all calls"
     );
@@ -93,7 +90,7 @@ async fn wrong_code_burns_the_token_and_the_retry_is_a_clean_false() {
     let (session, code) = backend.create_token(APP);
     assert_eq!(verify(&v, &session, "not-the-code").await, Ok(false));
     assert_eq!(verify(&v, &session, &code).await, Ok(false));
-    assert_eq!(backend.stats()["liveTokens"], 0);
+    assert_eq!(backend.stats().live_tokens, 0);
 }
 
 #[tokio::test]
