@@ -78,7 +78,7 @@ def unpack(release: Path, arch: str, out: Path) -> None:
 
 METADATA = re.compile(
     r"^    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: ([a-z-]+)\n",
-    re.M,
+    re.MULTILINE,
 )
 
 
