@@ -71,9 +71,9 @@ def build_env(epoch: int) -> tuple[dict[str, str], str]:
     return env, rustflags
 
 
-def build(arch: str, env: dict[str, str], auditable: str | None) -> None:
+def build(arch: str, functions: list[str], env: dict[str, str], auditable: str | None) -> None:
     cmd = ["cargo", "lambda", "build", "--release", "--locked", CARGO_LAMBDA_ARCH[arch]]
-    for f in FUNCTIONS:
+    for f in functions:
         cmd += ["--bin", f]
     if auditable:
         # `cargo auditable <subcommand>` sets RUSTC_WORKSPACE_WRAPPER to itself and runs
@@ -143,7 +143,7 @@ def main() -> int:
 
     for arch in arches:
         if not args.no_build:
-            build(arch, env, args.auditable)
+            build(arch, functions, env, args.auditable)
         for f in functions:
             binary = args.target_dir / "lambda" / f / "bootstrap"
             triple_bin = args.target_dir / TRIPLES[arch] / "release" / f
