@@ -223,7 +223,7 @@ rollback: venv
 ## the dependency list embedded (cargo auditable), template.yaml, SHA256SUMS, CycloneDX SBOMs,
 ## release.json; reproducible (deploy/make_release.py). Prints the artifact table.
 CARGO_AUDITABLE_VERSION := 0.7.0
-CARGO_CYCLONEDX_VERSION := 0.5.7
+CARGO_CYCLONEDX_VERSION := 0.5.9
 RUST_AUDIT_INFO_VERSION := 0.5.4
 VERSION = $(shell python3 -c 'import tomllib;print(tomllib.load(open("Cargo.toml","rb"))["workspace"]["package"]["version"])')
 RELEASE_DIR = dist/amplify-studio-login-$(VERSION)

@@ -7,7 +7,7 @@ Writes dist/amplify-studio-login-<version>/:
   <function>-<arch>.zip   one `bootstrap` (mode 0755, mtime SOURCE_DATE_EPOCH), deflate level 9
   template.yaml           the SAM template, unchanged (deploy it with deploy/release.py)
   SHA256SUMS              `sha256sum -c` format, every other file of the release
-  sbom.cdx.json           CycloneDX SBOM of the four functions' dependency graph (cargo-cyclonedx)
+  <function>-<arch>.cdx.json  CycloneDX SBOM of what that zip ships (cargo-cyclonedx)
   release.json            version, git commit, rustc / cargo / cargo-lambda versions, build flags
 and prints the artifact table (name, size, SHA-256).
 
@@ -109,16 +109,17 @@ def tool_version(cmd: list[str]) -> str | None:
         return None
 
 
-def sbom(out: Path, cyclonedx: str, env: dict[str, str]) -> None:
-    """One CycloneDX document per function (the normal dependency graph of its Linux builds)."""
-    boms = []
-    for f in FUNCTIONS:
-        subprocess.run([cyclonedx, "cyclonedx", "--format", "json", "--describe", "binaries",
-                        "--target", "all", "--override-filename", "sbom", "--manifest-path",
-                        str(ROOT / "crates" / f / "Cargo.toml")], check=True, cwd=ROOT, env=env)
-        src = ROOT / "crates" / f / "sbom.json"
-        boms.append(f"{f}.cdx.json")
-        shutil.move(src, out / boms[-1])
+def sbom(out: Path, cyclonedx: str, arches: list[str], functions: list[str], env: dict[str, str]) -> None:
+    """<function>-<arch>.cdx.json: CycloneDX of what ships, i.e. that platform's graph without
+    build-only dependencies (cargo-cyclonedx writes <crate>.cdx.json beside each manifest)."""
+    for arch in arches:
+        subprocess.run([cyclonedx, "cyclonedx", "--format", "json", "--target", TRIPLES[arch], "--no-build-deps",
+                        "--manifest-path", str(ROOT / "Cargo.toml")], check=True, cwd=ROOT, env=env)
+        for bom in ROOT.glob("crates/*/*.cdx.json"):
+            if bom.parent.name in functions:
+                shutil.move(bom, out / f"{bom.parent.name}-{arch}.cdx.json")
+            else:
+                bom.unlink()
 
 
 def main() -> int:
@@ -154,7 +155,7 @@ def main() -> int:
 
     shutil.copy(ROOT / "template.yaml", out / "template.yaml")
     if args.cyclonedx:
-        sbom(out, args.cyclonedx, env)
+        sbom(out, args.cyclonedx, arches, functions, env)
     release = {
         "name": NAME,
         "version": version,
