@@ -24,7 +24,7 @@ SEED := $(firstword $(wildcard ../shared/seeds/000_*.txt))
 
 .PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
-        check migrate rollback deploy-cargo-lambda release release-check release-audit deploy-sam dev venv tools sam-venv clean
+        check migrate rollback deploy-cargo-lambda release release-check release-audit release-deploy-test deploy-sam dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
@@ -259,6 +259,14 @@ deploy-sam: sam-venv
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --template-file $(RELEASE_ARTIFACTS)/template.yaml \
 	  --stack-name $(or $(STACK),amplify-studio-login) --resolve-s3 --capabilities CAPABILITY_IAM \
 	  $(if $(REGION),--region $(REGION)) --parameter-overrides AppId=$(APP_ID) Architecture=arm64
+
+## release-deploy-test: the SAM fresh stack from the release's x86_64 zips through ministack, with
+## cargo, rustc, cargo-lambda and zig removed from PATH (run after `make release` and `make e2e`)
+NO_TOOLCHAIN_PATH = $(shell python3 -c 'import os,sys;print(":".join(d for d in os.environ["PATH"].split(":") if d and not any(os.path.exists(os.path.join(d,t)) for t in ("cargo","rustc","cargo-lambda","zig"))))')
+release-deploy-test: venv sam-venv
+	@test -x $(LOCAL_BACKEND) || { echo "needs $(LOCAL_BACKEND) (make local-backend)"; exit 2; }
+	PATH="$(NO_TOOLCHAIN_PATH)" sh -c '! command -v cargo' && PATH="$(NO_TOOLCHAIN_PATH)" STUDIO_RELEASE=$(CURDIR)/$(RELEASE_DIR) \
+	  $(PY) -m pytest tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
 
 $(CARGO_TOOLS)/bin/cargo-auditable:
 	cargo install --locked --version $(CARGO_AUDITABLE_VERSION) cargo-auditable --root $(CARGO_TOOLS)
