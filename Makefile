@@ -28,7 +28,7 @@ NODE_OPT := $(if $(SEED),--node-dir $(NODE_DIR))
 
 .PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original node-standin node-original-if-seed \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
-        check migrate rollback retire admin-venv deploy-cargo-lambda dev venv tools sam-venv clean
+        check migrate rollback retire admin-venv deploy-cargo-lambda release release-check release-audit release-deploy-test deploy-sam dev venv tools sam-venv clean
 
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
@@ -233,11 +233,13 @@ check: admin-venv
 ## Records go to RECORDS (default ~/.local/state/amplify-studio-login/migrations), never under build/.
 RECORD_OPTS = $(if $(RECORDS),--records $(RECORDS))
 CUTOVER = SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam $(ADMIN) deploy/migrate.py
+# RELEASE=dist/amplify-studio-login-<version>: deploy that release's zips (checked against its
+# SHA256SUMS); nothing is compiled, no cargo or zig needed.
 migrate: admin-venv sam-venv
-	@test -n "$(APP_ID)" || { echo "usage: make migrate APP_ID=... [POOL_ID=...] [REGION=...] [YES=1]"; exit 2; }
-	@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build
+	@test -n "$(APP_ID)" || { echo "usage: make migrate APP_ID=... [POOL_ID=...] [REGION=...] [RELEASE=dist/...] [YES=1]"; exit 2; }
+	$(if $(RELEASE),python3 deploy/release.py unpack $(RELEASE) --arch arm64 --out $(RELEASE_ARTIFACTS)/arm64,@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build)
 	$(CUTOVER) migrate --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS) \
-	  --artifacts $(ARM_DIR) --architecture arm64 $(if $(YES),--yes)
+	  --artifacts $(if $(RELEASE),$(RELEASE_ARTIFACTS)/arm64,$(ARM_DIR)) --architecture arm64 $(if $(YES),--yes)
 
 rollback: admin-venv
 	@test -n "$(APP_ID)" || { echo "usage: make rollback APP_ID=... [REGION=...] [DELETE_STACK=1] [YES=1]"; exit 2; }
@@ -252,6 +254,62 @@ $(ADMIN_VENV)/.installed: deploy/requirements.txt
 	python3 -m venv $(ADMIN_VENV)
 	$(ADMIN_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/requirements.txt
 	touch $@
+
+## release: dist/amplify-studio-login-<version>/ — eight zips (four functions × arm64, x86_64) with
+## the dependency list embedded (cargo auditable), template.yaml, SHA256SUMS, CycloneDX SBOMs,
+## release.json; reproducible (deploy/make_release.py). Prints the artifact table.
+CARGO_AUDITABLE_VERSION := 0.7.0
+CARGO_CYCLONEDX_VERSION := 0.5.9
+RUST_AUDIT_INFO_VERSION := 0.5.4
+VERSION = $(shell python3 -c 'import tomllib;print(tomllib.load(open("Cargo.toml","rb"))["workspace"]["package"]["version"])')
+RELEASE_DIR = dist/amplify-studio-login-$(VERSION)
+RELEASE_ARTIFACTS := build/release-artifacts
+RELEASE_TOOLS = --auditable $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-auditable --cyclonedx $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-cyclonedx
+release: tools $(CARGO_TOOLS)/bin/cargo-auditable $(CARGO_TOOLS)/bin/cargo-cyclonedx
+	$(WITH_TOOLS) python3 deploy/make_release.py $(RELEASE_TOOLS) $(RELEASE_OPTS)
+	@for a in arm64 x86_64; do python3 deploy/release.py unpack $(RELEASE_DIR) --arch $$a --out $(RELEASE_ARTIFACTS)/$$a >/dev/null && \
+	  python3 deploy/check_artifacts.py --arch $$a $(RELEASE_ARTIFACTS)/$$a || exit 1; done
+
+## release-check: build the release again from a clean clone of HEAD in another directory (its own
+## target dir) and compare the zips byte for byte. CI: RELEASE_CHECK_OPTS="--arch arm64 --only verify-auth-challenge"
+REPRO_DIR := build/repro
+release-check: tools $(CARGO_TOOLS)/bin/cargo-auditable
+	@test -d $(RELEASE_DIR) || { echo "run make release first"; exit 2; }
+	rm -rf $(REPRO_DIR) && git clone --quiet --no-local . $(REPRO_DIR)/elsewhere/amplify-studio-login
+	cd $(REPRO_DIR)/elsewhere/amplify-studio-login && $(WITH_TOOLS) CARGO_TARGET_DIR=$(CURDIR)/$(REPRO_DIR)/target \
+	  python3 deploy/make_release.py --auditable $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-auditable \
+	  --target-dir $(CURDIR)/$(REPRO_DIR)/target --out $(CURDIR)/$(REPRO_DIR)/dist $(RELEASE_CHECK_OPTS)
+	@n=0; for z in $(REPRO_DIR)/dist/*/*.zip; do \
+	  if cmp -s $$z $(RELEASE_DIR)/$$(basename $$z); then echo "identical  $$(sha256sum $$z | cut -c1-64)  $$(basename $$z)"; \
+	  else echo "DIFFERENT  $$(basename $$z)"; n=$$((n+1)); fi; done; test $$n -eq 0
+
+## release-audit: read the embedded dependency list back from every zip (rust-audit-info) and
+## compare it with Cargo.lock's normal dependencies of that binary (cargo tree)
+release-audit: $(CARGO_TOOLS)/bin/rust-audit-info
+	python3 tests/release/check_audit.py --release $(RELEASE_DIR) --reader $(CARGO_TOOLS)/bin/rust-audit-info
+
+## deploy-sam: a fresh stack from a release, no toolchain: RELEASE=... APP_ID=... [STACK=...] [REGION=...]
+deploy-sam: sam-venv
+	@test -n "$(RELEASE)" -a -n "$(APP_ID)" || { echo "usage: make deploy-sam RELEASE=dist/amplify-studio-login-<version> APP_ID=..."; exit 2; }
+	python3 deploy/release.py sam-template $(RELEASE) --arch arm64 --out $(RELEASE_ARTIFACTS)/template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --template-file $(RELEASE_ARTIFACTS)/template.yaml \
+	  --stack-name $(or $(STACK),amplify-studio-login) --resolve-s3 --capabilities CAPABILITY_IAM \
+	  $(if $(REGION),--region $(REGION)) --parameter-overrides AppId=$(APP_ID) Architecture=arm64
+
+## release-deploy-test: the SAM fresh stack from the release's x86_64 zips through ministack, with
+## cargo, rustc, cargo-lambda and zig removed from PATH (run after `make release` and `make e2e`)
+NO_TOOLCHAIN_PATH = $(shell python3 -c 'import os,sys;print(":".join(d for d in os.environ["PATH"].split(":") if d and not any(os.path.exists(os.path.join(d,t)) for t in ("cargo","rustc","cargo-lambda","zig"))))')
+release-deploy-test: venv sam-venv
+	@test -x $(LOCAL_BACKEND) || { echo "needs $(LOCAL_BACKEND) (make local-backend)"; exit 2; }
+	PATH="$(NO_TOOLCHAIN_PATH)" sh -c '! command -v cargo' && PATH="$(NO_TOOLCHAIN_PATH)" STUDIO_RELEASE=$(CURDIR)/$(RELEASE_DIR) \
+	  $(PY) -m pytest tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
+
+$(CARGO_TOOLS)/bin/cargo-auditable:
+	cargo install --locked --version $(CARGO_AUDITABLE_VERSION) cargo-auditable --root $(CARGO_TOOLS)
+$(CARGO_TOOLS)/bin/cargo-cyclonedx:
+	cargo install --locked --version $(CARGO_CYCLONEDX_VERSION) cargo-cyclonedx --root $(CARGO_TOOLS)
+$(CARGO_TOOLS)/bin/rust-audit-info:
+	cargo install --locked --version $(RUST_AUDIT_INFO_VERSION) rust-audit-info --root $(CARGO_TOOLS)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/e2e/requirements.txt

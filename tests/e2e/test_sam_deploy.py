@@ -6,6 +6,8 @@ arm64 under qemu-user emulation with STUDIO_ARCH=arm64 (`make e2e-arm64`)."""
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,12 +19,21 @@ STACK_NAME = "amplify-studio-login"
 SAM = BUILD / "venv-sam" / "bin" / "sam"
 TOOLS_BIN = BUILD / "venv-tools" / "bin"
 ALARM_TOPIC = "arn:aws:sns:us-east-1:000000000000:studio-login-alarms"
+# STUDIO_RELEASE=dist/amplify-studio-login-<version>: deploy that release's zips instead of `sam build`,
+# with no Rust toolchain reachable (no cargo, cargo-lambda or zig on PATH).
+RELEASE = os.environ.get("STUDIO_RELEASE")
+
+
+def toolchain_free_path(path: str) -> str:
+    keep = [d for d in path.split(os.pathsep)
+            if d and not any((Path(d) / tool).exists() for tool in ("cargo", "cargo-lambda", "zig", "rustc"))]
+    return os.pathsep.join(keep)
 
 
 def sam(stack, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
-        PATH=f"{TOOLS_BIN}:{env['PATH']}", SAM_CLI_TELEMETRY="0", AWS_ACCESS_KEY_ID="test",
+        PATH=toolchain_free_path(env["PATH"]) if RELEASE else f"{TOOLS_BIN}:{env['PATH']}", SAM_CLI_TELEMETRY="0", AWS_ACCESS_KEY_ID="test",
         AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=stack.ministack_url,
     )
     result = subprocess.run([str(SAM), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -36,8 +47,14 @@ def deployed():
                           say=lambda _: None) as stack:
         arch = stack.architecture
         build_dir = BUILD / f"sam-{arch}"
-        built = sam(stack, "build", "--build-dir", str(build_dir),
-                    "--parameter-overrides", f"AppId={APP_ID} Architecture={arch}")
+        if RELEASE:
+            built = subprocess.run([sys.executable, str(ROOT / "deploy" / "release.py"), "sam-template", RELEASE,
+                                    "--arch", arch, "--out", str(build_dir / "template.yaml")],
+                                   env={**os.environ, "PATH": toolchain_free_path(os.environ["PATH"])},
+                                   check=False, capture_output=True, text=True)
+        else:
+            built = sam(stack, "build", "--build-dir", str(build_dir),
+                        "--parameter-overrides", f"AppId={APP_ID} Architecture={arch}")
         assert built.returncode == 0, built.stderr
         stack.client("s3").create_bucket(Bucket="sam-artifacts")
         deploy = sam(stack, "deploy", "--template-file", str(build_dir / "template.yaml"),

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Build a release directory an admin can check: `make release` runs this.
+
+    make_release.py [--out dist] [--arch arm64 --arch x86_64] [--no-build] [--sbom]
+
+Writes dist/amplify-studio-login-<version>/:
+  <function>-<arch>.zip   one `bootstrap` (mode 0755, mtime SOURCE_DATE_EPOCH), deflate level 9
+  template.yaml           the SAM template, unchanged (deploy it with deploy/release.py)
+  SHA256SUMS              `sha256sum -c` format, every other file of the release
+  <function>-<arch>.cdx.json  CycloneDX SBOM of what that zip ships (cargo-cyclonedx)
+  release.json            version, git commit, rustc / cargo / cargo-lambda versions, build flags
+and prints the artifact table (name, size, SHA-256).
+
+Reproducibility: the build runs with the workspace directory and $CARGO_HOME remapped
+(`--remap-path-prefix`), CARGO_INCREMENTAL=0, SOURCE_DATE_EPOCH = the commit's time, and the
+zips are written here, not by cargo-lambda, so nothing but the bootstrap bytes and fixed metadata
+goes into them. The version is [workspace.package].version of Cargo.toml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
+TRIPLES = {"arm64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+CARGO_LAMBDA_ARCH = {"arm64": "--arm64", "x86_64": "--x86-64"}
+NAME = "amplify-studio-login"
+ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
+
+
+def workspace_version() -> str:
+    with open(ROOT / "Cargo.toml", "rb") as f:
+        return tomllib.load(f)["workspace"]["package"]["version"]
+
+
+def run(cmd: list[str], **kw) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, **kw).stdout.strip()
+
+
+def source_date_epoch() -> int:
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    return int(run(["git", "log", "-1", "--format=%ct"]))
+
+
+def build_env(epoch: int) -> tuple[dict[str, str], str]:
+    """The environment of a reproducible build and the RUSTFLAGS it uses."""
+    cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
+    # Paths of the build machine end up in panic messages and in the auditable/debug sections:
+    # map the workspace and the registry sources to fixed names.
+    flags = [
+        f"--remap-path-prefix={ROOT}=/build",
+        f"--remap-path-prefix={cargo_home}=/cargo",
+    ]
+    rustup_home = os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))
+    flags.append(f"--remap-path-prefix={rustup_home}=/rustup")
+    rustflags = " ".join(filter(None, [os.environ.get("RUSTFLAGS", ""), *flags]))
+    env = dict(os.environ, RUSTFLAGS=rustflags, CARGO_INCREMENTAL="0", SOURCE_DATE_EPOCH=str(epoch),
+               TZ="UTC", LC_ALL="C")
+    return env, rustflags
+
+
+def build(arch: str, functions: list[str], env: dict[str, str], auditable: str | None) -> None:
+    cmd = ["cargo", "lambda", "build", "--release", "--locked", CARGO_LAMBDA_ARCH[arch]]
+    for f in functions:
+        cmd += ["--bin", f]
+    if auditable:
+        # `cargo auditable <subcommand>` sets RUSTC_WORKSPACE_WRAPPER to itself and runs
+        # `cargo <subcommand>`; cargo-lambda's inner `cargo build` inherits it, so every binary
+        # gets the `.dep-v0` section that `cargo audit bin`, Trivy, Syft and Grype read.
+        cmd = [auditable, "auditable", *cmd[1:]]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+
+
+def deterministic_zip(binary: Path, dest: Path, epoch: int) -> None:
+    stamp = time.gmtime(max(epoch, ZIP_EPOCH_MIN))[:6]
+    info = zipfile.ZipInfo("bootstrap", date_time=stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, so the mode below is honoured by Lambda
+    info.external_attr = (0o100755 & 0xFFFF) << 16
+    with zipfile.ZipFile(dest, "w") as z:
+        z.writestr(info, binary.read_bytes(), compresslevel=9)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tool_version(cmd: list[str]) -> str | None:
+    try:
+        return run(cmd)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def sbom(out: Path, cyclonedx: str, arches: list[str], functions: list[str], env: dict[str, str]) -> None:
+    """<function>-<arch>.cdx.json: CycloneDX of what ships, i.e. that platform's graph without
+    build-only dependencies (cargo-cyclonedx writes <crate>.cdx.json beside each manifest)."""
+    for arch in arches:
+        subprocess.run([cyclonedx, "cyclonedx", "--format", "json", "--target", TRIPLES[arch], "--no-build-deps",
+                        "--manifest-path", str(ROOT / "Cargo.toml")], check=True, cwd=ROOT, env=env)
+        for bom in ROOT.glob("crates/*/*.cdx.json"):
+            if bom.parent.name in functions:
+                shutil.move(bom, out / f"{bom.parent.name}-{arch}.cdx.json")
+            else:
+                bom.unlink()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=ROOT / "dist")
+    p.add_argument("--arch", action="append", choices=sorted(TRIPLES))
+    p.add_argument("--only", action="append", choices=FUNCTIONS, help="package only these functions")
+    p.add_argument("--target-dir", type=Path, default=ROOT / "target")
+    p.add_argument("--no-build", action="store_true", help="package what target/ already holds")
+    p.add_argument("--auditable", help="cargo-auditable binary (embed the dependency list)")
+    p.add_argument("--cyclonedx", help="cargo-cyclonedx binary (write the SBOMs)")
+    args = p.parse_args()
+    arches = args.arch or ["arm64", "x86_64"]
+    functions = args.only or FUNCTIONS
+    version = workspace_version()
+    epoch = source_date_epoch()
+    env, rustflags = build_env(epoch)
+    out = args.out / f"{NAME}-{version}"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+    for arch in arches:
+        if not args.no_build:
+            build(arch, functions, env, args.auditable)
+        for f in functions:
+            binary = args.target_dir / "lambda" / f / "bootstrap"
+            triple_bin = args.target_dir / TRIPLES[arch] / "release" / f
+            # cargo-lambda copies the last build into target/lambda/<f>/bootstrap; the
+            # per-triple binary is the one of this arch whatever was built after it.
+            src = triple_bin if triple_bin.exists() else binary
+            deterministic_zip(src, out / f"{f}-{arch}.zip", epoch)
+
+    shutil.copy(ROOT / "template.yaml", out / "template.yaml")
+    if args.cyclonedx:
+        sbom(out, args.cyclonedx, arches, functions, env)
+    release = {
+        "name": NAME,
+        "version": version,
+        "git_commit": tool_version(["git", "rev-parse", "HEAD"]),
+        "source_date_epoch": epoch,
+        "rustc": tool_version(["rustc", "--version"]),
+        "cargo": tool_version(["cargo", "--version"]),
+        "cargo_lambda": tool_version(["cargo", "lambda", "--version"]),
+        "cargo_auditable": tool_version([args.auditable, "auditable", "--version"]) if args.auditable else None,
+        "build": {
+            "command": "cargo lambda build --release --locked",
+            "profile": "release (Cargo.toml: opt-level 3, fat LTO, 1 codegen unit, symbols stripped)",
+            "rustflags": rustflags.replace(str(ROOT), "<workspace>"),
+            "architectures": {a: TRIPLES[a] for a in arches},
+        },
+        "functions": functions,
+    }
+    (out / "release.json").write_text(json.dumps(release, indent=2, sort_keys=True) + "\n")
+
+    files = sorted(p for p in out.iterdir() if p.name != "SHA256SUMS")
+    sums = {p.name: sha256(p) for p in files}
+    (out / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sums.items()))
+    width = max(len(n) for n in sums)
+    print(f"\n{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    print(f"{'artifact':<{width}}  {'bytes':>9}  sha256")
+    for p in files:
+        print(f"{p.name:<{width}}  {p.stat().st_size:>9,}  {sums[p.name]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
