@@ -253,7 +253,7 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
 
         checked = make_check(policy.url)
         assert checked.returncode == 0 and checked.stdout.count("provided.al2023  supported") == 4, checked.stdout
-        assert "alarms: 13 of stack" in checked.stdout
+        assert "alarms: 17 of stack" in checked.stdout
         admin_venv = list((BUILD / "venv-admin").glob("lib/python*/site-packages"))
         assert admin_venv and not list(admin_venv[0].glob("ministack*")) and not list(admin_venv[0].glob("pytest*"))
 
