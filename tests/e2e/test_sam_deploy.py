@@ -149,6 +149,12 @@ LOGIN_METRICS = {"VerifyOutcome", "SuspiciousCodes", "BackendLatency", "DefineDe
 
 def heartbeat_targets(stack) -> dict[str, dict]:
     """The deployed heartbeat rule's targets by trigger, checked against the schedule declared."""
+    lam = stack.client("lambda")
+    for binary in HEALTHY_PROBE:  # Lambda turns LoggingConfig JSON into this variable; ministack does not
+        config = lam.get_function_configuration(FunctionName=f"amplify-login-{binary}-samtest")
+        if config["Environment"]["Variables"].get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
+            env = dict(config["Environment"]["Variables"], AWS_LAMBDA_LOG_FORMAT="JSON")
+            lam.update_function_configuration(FunctionName=config["FunctionName"], Environment={"Variables": env})
     events = stack.client("events")
     (rule,) = [r for r in events.list_rules()["Rules"] if APP_ID in r.get("Description", "")]
     assert rule["ScheduleExpression"] == "rate(15 minutes)" and rule["State"] == "ENABLED", rule

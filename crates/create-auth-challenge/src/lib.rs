@@ -48,7 +48,12 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     if is_heartbeat(&create.cognito_event_user_pools_header.caller_context) {
         // The stack's scheduled probe: the `Heartbeat` metric counts this line.
         let app_id = studio_login::logging::app_id();
-        tracing::info!(heartbeat = HEARTBEAT_HEALTHY, app_id, "heartbeat probe");
+        tracing::info!(
+            heartbeat = HEARTBEAT_HEALTHY,
+            trigger = "create-auth-challenge",
+            app_id,
+            "heartbeat probe"
+        );
     } else {
         tracing::info!(attempt, "created login code challenge");
     }

@@ -204,7 +204,12 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     let app_id = studio_login::logging::app_id();
     if is_heartbeat(&message.cognito_event_user_pools_header.caller_context) {
         // The stack's scheduled probe: not an invitation, so InvitationsSent never counts it.
-        tracing::info!(heartbeat = HEARTBEAT_HEALTHY, app_id, "heartbeat probe");
+        tracing::info!(
+            heartbeat = HEARTBEAT_HEALTHY,
+            trigger = "custom-message",
+            app_id,
+            "heartbeat probe"
+        );
     } else {
         tracing::info!(
             app_id,

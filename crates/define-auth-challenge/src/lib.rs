@@ -109,7 +109,12 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     if is_heartbeat(&define.cognito_event_user_pools_header.caller_context) {
         // The stack's scheduled probe: `heartbeat`, never `decision`, so DefineDecision never
         // counts it; `ask_for_code` (a first call) is the healthy answer.
-        tracing::info!(heartbeat = decision.as_str(), app_id, "heartbeat probe");
+        tracing::info!(
+            heartbeat = decision.as_str(),
+            trigger = "define-auth-challenge",
+            app_id,
+            "heartbeat probe"
+        );
     } else {
         tracing::info!(
             decision = decision.as_str(),

@@ -77,12 +77,13 @@ pub async fn function_handler<S: TokenStore>(
         let probe_backend_ms = backend_ms;
         match &outcome {
             Outcome::BackendUnavailable(unavailable) => {
-                tracing::error!(heartbeat = name, app_id, probe_backend_ms, %unavailable, "heartbeat probe failed");
+                tracing::error!(heartbeat = name, trigger = "verify-auth-challenge", app_id, probe_backend_ms, %unavailable, "heartbeat probe failed");
                 return Err(VERIFY_FAILED.into());
             }
             Outcome::NoSuchToken => {
                 tracing::info!(
                     heartbeat = name,
+                    trigger = "verify-auth-challenge",
                     app_id,
                     probe_backend_ms,
                     "heartbeat probe"
@@ -90,6 +91,7 @@ pub async fn function_handler<S: TokenStore>(
             }
             _ => tracing::error!(
                 heartbeat = name,
+                trigger = "verify-auth-challenge",
                 app_id,
                 probe_backend_ms,
                 "heartbeat probe failed"
