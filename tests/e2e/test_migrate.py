@@ -53,7 +53,7 @@ def studio_pool(node_verify: str = "standin"):
     """A tuned Studio pool on Node originals; verify is the SPEC stand-in, or with "original"
     the real one from the seed page (test_node_original.py runs the cutover on that too)."""
     with StudioLoginStack(app_id=APP_ID, functions="node", node_verify=node_verify, short_code=SHORT_CODE,
-                          say=lambda _: None, extra_services="cloudformation,s3,monitoring") as stack:
+                          say=lambda _: None, extra_services="cloudformation,s3,monitoring,events") as stack:
         idp = stack.client("cognito-idp")
         triggers = idp.describe_user_pool(UserPoolId=stack.pool_id)["UserPool"]["LambdaConfig"]
         idp.update_user_pool(UserPoolId=stack.pool_id, **studio_settings(triggers))
@@ -253,7 +253,7 @@ def test_migrate_login_invitation_metrics_check_and_rollback(studio, artifacts, 
 
         checked = make_check(policy.url)
         assert checked.returncode == 0 and checked.stdout.count("provided.al2023  supported") == 4, checked.stdout
-        assert "alarms: 13 of stack" in checked.stdout
+        assert "alarms: 17 of stack" in checked.stdout
         admin_venv = list((BUILD / "venv-admin").glob("lib/python*/site-packages"))
         assert admin_venv and not list(admin_venv[0].glob("ministack*")) and not list(admin_venv[0].glob("pytest*"))
 

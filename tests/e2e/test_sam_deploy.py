@@ -7,11 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from metric_filters import load_template, template_metric_filters
+from metric_filters import datapoints, load_template, template_metric_filters
 from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack
 
 APP_ID = "dsamdeploy0001"
@@ -43,7 +44,7 @@ def sam(stack, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def deployed():
-    with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3,monitoring",
+    with StudioLoginStack(app_id=APP_ID, functions="none", extra_services="cloudformation,s3,monitoring,events",
                           say=lambda _: None) as stack:
         arch = stack.architecture
         build_dir = BUILD / f"sam-{arch}"
@@ -112,7 +113,7 @@ def test_metric_filters_alarms_and_dashboard_exist_as_declared(deployed):
     logs, cloudwatch = stack.client("logs"), stack.client("cloudwatch")
     published = {}  # metric name -> its dimension keys, as the filters publish it
     declared = template_metric_filters(load_template())
-    assert len(declared) == 9
+    assert len(declared) == 13
     for declared_filter in declared:
         group = f"/aws/lambda/amplify-login-{declared_filter.binary}-samtest"
         found = [f for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]
@@ -132,13 +133,18 @@ def test_metric_filters_alarms_and_dashboard_exist_as_declared(deployed):
     for binary in TRIGGERS.values():
         expected[f"{binary}-errors"] = ("AWS/Lambda", "Errors", {"FunctionName": f"amplify-login-{binary}-samtest"}, 300, 0)
         expected[f"{binary}-throttles"] = ("AWS/Lambda", "Throttles", {"FunctionName": f"amplify-login-{binary}-samtest"}, 300, 0)
+        expected[f"heartbeat-{binary}"] = ("AmplifyStudioLogin", "Heartbeat", {"AppId": APP_ID, "Trigger": binary}, 900, 1)
     assert set(alarms) == {f"amplify-login-samtest-{name}" for name in expected}, sorted(alarms)
     for name, (namespace, metric, dimensions, period, threshold) in expected.items():
         alarm = alarms[f"amplify-login-samtest-{name}"]
         assert (alarm["Namespace"], alarm["MetricName"]) == (namespace, metric), name
         assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == dimensions, name
         assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", period, threshold), name
-        assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["TreatMissingData"] == "notBreaching", name
+        if metric == "Heartbeat":  # fires when a probe fails or stops reporting: missing data breaches
+            assert (alarm["ComparisonOperator"], alarm["TreatMissingData"], alarm["EvaluationPeriods"]) \
+                == ("LessThanThreshold", "breaching", 2), name
+        else:
+            assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["TreatMissingData"] == "notBreaching", name
         assert alarm["AlarmActions"] == [ALARM_TOPIC], name
         description = alarm["AlarmDescription"]
         assert "\n" not in description and " - " in description, f"{name}: one line, what it means - what to do"
@@ -150,3 +156,111 @@ def test_metric_filters_alarms_and_dashboard_exist_as_declared(deployed):
     assert {"Logins by outcome (verify)", "Function errors", "Cold starts"} <= set(titles), titles
     rendered = json.dumps(body)
     assert "${" not in rendered and APP_ID in rendered and "amplify-login-verify-auth-challenge-samtest" in rendered
+
+
+# ---- Heartbeat: the scheduled rule's four probes, invoked as EventBridge would (the target's Input).
+HEALTHY_PROBE = {"define-auth-challenge": "ask_for_code", "create-auth-challenge": "challenge_created",
+                 "verify-auth-challenge": "no_such_token", "custom-message": "invitation_built"}
+LOGIN_METRICS = {"VerifyOutcome", "SuspiciousCodes", "BackendLatency", "DefineDecision", "InvitationsSent"}
+
+
+def heartbeat_targets(stack) -> dict[str, dict]:
+    """The deployed heartbeat rule's targets by trigger, checked against the schedule declared."""
+    lam = stack.client("lambda")
+    for binary in HEALTHY_PROBE:  # Lambda turns LoggingConfig JSON into this variable; ministack does not
+        config = lam.get_function_configuration(FunctionName=f"amplify-login-{binary}-samtest")
+        if config["Environment"]["Variables"].get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
+            env = dict(config["Environment"]["Variables"], AWS_LAMBDA_LOG_FORMAT="JSON")
+            lam.update_function_configuration(FunctionName=config["FunctionName"], Environment={"Variables": env})
+    events = stack.client("events")
+    (rule,) = [r for r in events.list_rules()["Rules"] if APP_ID in r.get("Description", "")]
+    assert rule["ScheduleExpression"] == "rate(15 minutes)" and rule["State"] == "ENABLED", rule
+    targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    by_trigger = {}
+    for target in targets:
+        binary = target["Arn"].rsplit(":", 1)[1].removeprefix("amplify-login-").removesuffix("-samtest")
+        by_trigger[binary] = target
+    assert set(by_trigger) == set(HEALTHY_PROBE), sorted(by_trigger)
+    return by_trigger
+
+
+def run_probe(stack, target: dict) -> tuple[str | None, list[str]]:
+    """Invoke the target with its Input; (FunctionError, the log lines that invocation wrote)."""
+    binary = target["Arn"].rsplit(":", 1)[1].removeprefix("amplify-login-").removesuffix("-samtest")
+    before = len(stack.function_logs(binary))
+    out = stack.client("lambda").invoke(FunctionName=target["Arn"], Payload=target["Input"].encode())
+    deadline = time.monotonic() + 10
+    while True:
+        lines = stack.function_logs(binary)[before:]
+        if any('"heartbeat"' in line for line in lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for line in lines:
+        print(f"{binary}: {line}")
+    return out.get("FunctionError"), lines
+
+
+def published(binary: str, lines: list[str]) -> dict[str, list]:
+    return {f.metric: datapoints(f, lines) for f in template_metric_filters(load_template()) if f.binary == binary}
+
+
+def test_heartbeat_rule_and_targets_exist_as_declared(deployed):
+    stack, _, _ = deployed
+    targets = heartbeat_targets(stack)
+    for binary, target in targets.items():
+        event = json.loads(target["Input"])
+        assert event["callerContext"]["clientId"] == "amplify-studio-login-heartbeat", binary
+        assert event["userPoolId"] == stack.pool_id and event["region"] == "us-east-1", binary
+    verify = json.loads(targets["verify-auth-challenge"]["Input"])
+    assert verify["request"]["clientMetadata"]["appId"] == APP_ID
+    assert verify["triggerSource"] == "VerifyAuthChallengeResponse_Authentication"
+    policies = {}
+    for binary in HEALTHY_PROBE:
+        policy = json.loads(stack.client("lambda").get_policy(FunctionName=f"amplify-login-{binary}-samtest")["Policy"])
+        policies[binary] = [s for s in policy["Statement"] if s["Principal"].get("Service") == "events.amazonaws.com"]
+        assert policies[binary], f"{binary}: no invoke permission for the schedule"
+
+
+def test_heartbeat_probes_are_healthy_and_counted_apart_from_logins(deployed):
+    stack, _, _ = deployed
+    for binary, target in heartbeat_targets(stack).items():
+        gets_before = stack.backend_stats()["getToken"]
+        error, lines = run_probe(stack, target)
+        assert error is None, (binary, lines)
+        metrics = published(binary, lines)
+        assert metrics["Heartbeat"] and {dp.dimensions for dp in metrics["Heartbeat"]} \
+            == {(("AppId", APP_ID), ("Trigger", binary))}, (binary, lines)
+        for metric in LOGIN_METRICS & set(metrics):
+            assert metrics[metric] == [], f"{binary}: a probe was counted in {metric}"
+        if binary == "verify-auth-challenge":  # AmplifyBackend really asked, with the function's role
+            assert stack.backend_stats()["getToken"] == gets_before + 1
+
+
+def test_heartbeat_fails_with_amplifybackend_unreachable(deployed):
+    stack, _, _ = deployed
+    target = heartbeat_targets(stack)["verify-auth-challenge"]
+    stack.backend_control({"faults": [{"kind": {"type": "reset"}, "count": 0}]})
+    try:
+        error, lines = run_probe(stack, target)
+    finally:
+        stack.backend_control({"clearFaults": True})
+    assert error is not None, lines
+    assert published("verify-auth-challenge", lines)["Heartbeat"] == [], lines
+    assert any('"heartbeat":"backend_unavailable"' in line and '"ERROR"' in line for line in lines), lines
+    assert published("verify-auth-challenge", lines)["VerifyOutcome"] == []
+
+
+def test_heartbeat_fails_with_the_wrong_app_id(deployed):
+    stack, _, _ = deployed
+    target = heartbeat_targets(stack)["verify-auth-challenge"]
+    lam, name = stack.client("lambda"), "amplify-login-verify-auth-challenge-samtest"
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {**env, "AMPLIFY_APP_ID": "dwrongapp01"}})
+    try:
+        error, lines = run_probe(stack, target)
+    finally:
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+    metrics = published("verify-auth-challenge", lines)
+    assert metrics["Heartbeat"] == [], lines
+    assert any('"heartbeat":"foreign_app"' in line and '"ERROR"' in line for line in lines), lines
+    assert metrics["SuspiciousCodes"] == [] and metrics["VerifyOutcome"] == [], lines

@@ -12,13 +12,16 @@ use lambda_runtime::{Error, LambdaEvent};
 use rand::distr::Alphanumeric;
 use rand::RngExt;
 use serde_json::Value;
-use studio_login::event::{decode, respond};
+use studio_login::event::{decode, is_heartbeat, respond};
 
 pub const SECRET_KEY: &str = "secretLoginCode";
 /// Names this challenge in the session history define-auth-challenge receives next.
 pub const CHALLENGE_METADATA: &str = "STUDIO_LOGIN_CODE";
 /// 32 alphanumerics ≈ 190 bits.
 pub const SECRET_LEN: usize = 32;
+
+/// The probe line's `heartbeat` value when a challenge was built.
+pub const HEARTBEAT_HEALTHY: &str = "challenge_created";
 
 pub fn fresh_secret() -> String {
     rand::rng()
@@ -42,7 +45,18 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     let create: CreateEvent = decode("create-auth-challenge", &event.payload)?;
     let attempt = create.request.session.len() + 1;
     let response = create_challenge(create.response, fresh_secret());
-    tracing::info!(attempt, "created login code challenge");
+    if is_heartbeat(&create.cognito_event_user_pools_header.caller_context) {
+        // The stack's scheduled probe: the `Heartbeat` metric counts this line.
+        let app_id = studio_login::logging::app_id();
+        tracing::info!(
+            heartbeat = HEARTBEAT_HEALTHY,
+            trigger = "create-auth-challenge",
+            app_id,
+            "heartbeat probe"
+        );
+    } else {
+        tracing::info!(attempt, "created login code challenge");
+    }
     Ok(respond(event.payload, &response)?)
 }
 

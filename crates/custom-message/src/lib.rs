@@ -13,9 +13,11 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::Value;
-use studio_login::event::{decode, respond};
+use studio_login::event::{decode, is_heartbeat, respond};
 
 pub const ADMIN_CREATE_USER: &str = "CustomMessage_AdminCreateUser";
+/// The probe line's `heartbeat` value when the invitation was built.
+pub const HEARTBEAT_HEALTHY: &str = "invitation_built";
 pub const EMAIL_SUBJECT: &str = "Welcome to Amplify Studio | Your temporary account details";
 /// Cognito replaces these in the message; AdminCreateUser messages must contain both.
 pub const USERNAME_PLACEHOLDER: &str = "{username}";
@@ -199,12 +201,23 @@ pub async fn function_handler(event: LambdaEvent<Value>) -> Result<Value, Error>
     let mut response = CustomMessageResponse::default();
     response.email_subject = Some(EMAIL_SUBJECT.to_string());
     response.email_message = Some(invite_email(&invite));
-    tracing::info!(
-        app_id = studio_login::logging::app_id(),
-        invite_app_id = invite.app_id,
-        has_link = invite.link().is_some(),
-        "wrote Studio invitation"
-    );
+    let app_id = studio_login::logging::app_id();
+    if is_heartbeat(&message.cognito_event_user_pools_header.caller_context) {
+        // The stack's scheduled probe: not an invitation, so InvitationsSent never counts it.
+        tracing::info!(
+            heartbeat = HEARTBEAT_HEALTHY,
+            trigger = "custom-message",
+            app_id,
+            "heartbeat probe"
+        );
+    } else {
+        tracing::info!(
+            app_id,
+            invite_app_id = invite.app_id,
+            has_link = invite.link().is_some(),
+            "wrote Studio invitation"
+        );
+    }
     Ok(respond(payload, &response)?)
 }
 

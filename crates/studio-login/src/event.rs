@@ -4,6 +4,7 @@
 //! malformed event becomes a deliberate, logged error instead of a runtime-level decode failure,
 //! and the reply is the event Cognito sent with only `response` replaced.
 
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsCallerContext;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -64,6 +65,17 @@ fn without_values(message: &str) -> String {
     }
 }
 
+/// The `callerContext.clientId` of the stack's scheduled heartbeat probes. Cognito app client
+/// ids are `[\w+]+` (no hyphen), so Cognito never sends this value: nothing an attacker sends
+/// through Cognito can make a real attempt look like a probe (and leave the login metrics).
+pub const HEARTBEAT_CLIENT_ID: &str = "amplify-studio-login-heartbeat";
+
+/// Whether the event is the heartbeat's probe, not a login. Handlers use it only to choose the
+/// log line's field (`heartbeat` instead of the fields the login metrics count).
+pub fn is_heartbeat(caller_context: &CognitoEventUserPoolsCallerContext) -> bool {
+    caller_context.client_id.as_deref() == Some(HEARTBEAT_CLIENT_ID)
+}
+
 /// The event as received, with `response` replaced by ours.
 pub fn respond<R: Serialize>(mut payload: Value, response: &R) -> Result<Value, serde_json::Error> {
     let response = serde_json::to_value(response)?;
@@ -78,6 +90,51 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn only_the_heartbeat_client_id_is_a_probe() {
+        let context = |client_id: Option<&str>| {
+            let mut context = CognitoEventUserPoolsCallerContext::default();
+            context.client_id = client_id.map(str::to_string);
+            context
+        };
+        assert!(is_heartbeat(&context(Some(HEARTBEAT_CLIENT_ID))));
+        for other in [
+            None,
+            Some(""),
+            Some("3n4b5urk1ft4fl3mg5e62d9ado"),
+            Some("amplify_studio_login_heartbeat"),
+            Some("AMPLIFY-STUDIO-LOGIN-HEARTBEAT"),
+            Some("amplify-studio-login-heartbeat "),
+            Some("xamplify-studio-login-heartbeat"),
+        ] {
+            assert!(!is_heartbeat(&context(other)), "{other:?}");
+        }
+        // What Cognito can send: app client ids are [\w+]+, so never the probe's id.
+        assert!(!HEARTBEAT_CLIENT_ID
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+'));
+    }
+
+    #[test]
+    fn a_cognito_shaped_event_with_a_real_client_id_is_not_a_probe() {
+        use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge;
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/verify-answer.json"
+        );
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let decoded: CognitoEventUserPoolsVerifyAuthChallenge = decode("verify", &event).unwrap();
+        assert!(!is_heartbeat(
+            &decoded.cognito_event_user_pools_header.caller_context
+        ));
+        event["callerContext"]["clientId"] = json!(HEARTBEAT_CLIENT_ID);
+        let decoded: CognitoEventUserPoolsVerifyAuthChallenge = decode("verify", &event).unwrap();
+        assert!(is_heartbeat(
+            &decoded.cognito_event_user_pools_header.caller_context
+        ));
+    }
 
     #[derive(serde::Deserialize, Debug)]
     #[allow(dead_code)]

@@ -10,7 +10,7 @@ use aws_lambda_events::event::cognito::{
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 use std::time::Instant;
-use studio_login::event::{decode, respond};
+use studio_login::event::{decode, is_heartbeat, respond};
 use studio_login::logging;
 use studio_login::{Attempt, Outcome, PoolApp, TokenStore, Verifier};
 
@@ -71,10 +71,50 @@ pub async fn function_handler<S: TokenStore>(
     let answer_correct = outcome.answer_correct();
     let name = outcome.as_str();
     let app_id = logging::app_id();
-    match &outcome {
+    if is_heartbeat(&verify.cognito_event_user_pools_header.caller_context) {
+        // The stack's scheduled probe (a session that never exists): `heartbeat`, never
+        // `outcome`, so no login metric or alarm counts it; `no_such_token` is the healthy answer.
+        let probe_backend_ms = backend_ms;
+        match &outcome {
+            Outcome::BackendUnavailable(unavailable) => {
+                tracing::error!(heartbeat = name, trigger = "verify-auth-challenge", app_id, probe_backend_ms, %unavailable, "heartbeat probe failed");
+                return Err(VERIFY_FAILED.into());
+            }
+            Outcome::NoSuchToken => {
+                tracing::info!(
+                    heartbeat = name,
+                    trigger = "verify-auth-challenge",
+                    app_id,
+                    probe_backend_ms,
+                    "heartbeat probe"
+                )
+            }
+            _ => tracing::error!(
+                heartbeat = name,
+                trigger = "verify-auth-challenge",
+                app_id,
+                probe_backend_ms,
+                "heartbeat probe failed"
+            ),
+        }
+    } else {
+        log_outcome(&outcome, &attempt, app_id, backend_ms);
+        if let Outcome::BackendUnavailable(_) = outcome {
+            return Err(VERIFY_FAILED.into());
+        }
+    }
+    let mut response = VerifyResponse::default();
+    response.answer_correct = answer_correct;
+    Ok(respond(event.payload, &response)?)
+}
+
+/// A login's outcome line: what the template's login metric filters count.
+fn log_outcome(outcome: &Outcome, attempt: &Attempt<'_>, app_id: &str, backend_ms: Option<f64>) {
+    let answer_correct = outcome.answer_correct();
+    let name = outcome.as_str();
+    match outcome {
         Outcome::BackendUnavailable(unavailable) => {
             tracing::error!(outcome = name, answer_correct, app_id, backend_ms, %unavailable, "verify failed closed");
-            return Err(VERIFY_FAILED.into());
         }
         Outcome::NotConfigured => tracing::error!(
             outcome = name,
@@ -112,9 +152,6 @@ pub async fn function_handler<S: TokenStore>(
             "verified challenge answer"
         ),
     }
-    let mut response = VerifyResponse::default();
-    response.answer_correct = answer_correct;
-    Ok(respond(event.payload, &response)?)
 }
 
 #[cfg(test)]
@@ -225,6 +262,26 @@ mod tests {
             verifier.store().calls(),
             2,
             "GetToken and DeleteToken, as for a member"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_heartbeat_probe_really_asks_the_backend_and_is_refused() {
+        let verifier = Verifier::new(
+            MemoryTokens::holding(APP, SESSION, CODE),
+            PoolApp::Only(APP.into()),
+        );
+        let mut probe = fixture("verify-answer.json");
+        probe["callerContext"]["clientId"] = json!(studio_login::event::HEARTBEAT_CLIENT_ID);
+        probe["request"]["clientMetadata"]["sessionId"] = json!("no-such-session");
+        assert!(!answer_correct(
+            &run(&verifier, probe.clone()).await.unwrap()
+        ));
+        assert_eq!(verifier.store().calls(), 1, "GetToken answered NotFound");
+        let down = Verifier::new(MemoryTokens::default().down(), PoolApp::Only(APP.into()));
+        assert!(
+            run(&down, probe).await.is_err(),
+            "an outage fails the probe"
         );
     }
 
