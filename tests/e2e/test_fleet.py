@@ -114,6 +114,14 @@ def row(stdout: str, app_id: str) -> str:
     return next(line for line in stdout.splitlines() if f" {app_id} " in line)
 
 
+def test_a_region_without_permissions_is_reported_not_fatal(fleet_stack, tmp_path):
+    denied = Rule("POST", r"/", "error", target="ListUserPools", count=0, code="AccessDeniedException")
+    with lambda_as_in_december_2026(fleet_stack.ministack_url, [denied]) as policy:
+        listed, _ = cli(fleet_stack, tmp_path, "fleet", endpoint=policy.url)
+    assert denied.acted == 2 and listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert listed.stdout.count("cannot be read: AccessDeniedException") == 2, listed.stdout
+
+
 def test_fleet_migrate_all_and_rollback_all(fleet_stack, tmp_path):
     stack = fleet_stack
     zips = BUILD / "lambda" / "x86-zips"
