@@ -249,6 +249,20 @@ retire: admin-venv
 	@test -n "$(APP_ID)" || { echo "usage: make retire APP_ID=... [REGION=...]"; exit 2; }
 	$(CUTOVER) retire --app-id $(APP_ID) $(AWS_OPTS) $(RECORD_OPTS)
 
+## fleet: every Studio login pool in the account, one row per app [REGIONS=R,R|all] [CHECK=1] [JSON=1]
+## migrate-all / rollback-all: the cutover / rollback of every app, one plan, one confirmation
+FLEET_OPTS = $(if $(REGIONS),--regions $(REGIONS)) $(RECORD_OPTS)
+fleet: admin-venv
+	$(ADMIN) deploy/migrate.py fleet $(FLEET_OPTS) $(if $(CHECK),--check) $(if $(JSON),--json)
+
+migrate-all: admin-venv sam-venv
+	@test -f $(ARM_DIR)/verify-auth-challenge/bootstrap.zip || $(MAKE) --no-print-directory build
+	$(CUTOVER) migrate-all $(FLEET_OPTS) --artifacts $(ARM_DIR) --architecture arm64 \
+	  $(if $(KEEP_GOING),--keep-going) $(if $(YES),--yes)
+
+rollback-all: admin-venv
+	$(CUTOVER) rollback-all $(FLEET_OPTS) $(if $(DELETE_STACK),--delete-stack) $(if $(KEEP_GOING),--keep-going) $(if $(YES),--yes)
+
 admin-venv: $(ADMIN_VENV)/.installed
 $(ADMIN_VENV)/.installed: deploy/requirements.txt
 	python3 -m venv $(ADMIN_VENV)

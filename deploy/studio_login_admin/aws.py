@@ -3,7 +3,7 @@ is waiting, and a cutover switches back on failure), and --endpoint-url for ever
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import boto3
 from botocore.config import Config
@@ -14,6 +14,9 @@ from botocore.exceptions import ClientError
 class Clients:
     region: str | None
     endpoint_url: str | None
+    # One session per thread: boto3's default session is not safe to share between threads
+    # (fleet scans regions concurrently).
+    session: boto3.session.Session | None = field(default=None, repr=False)
 
     def __call__(self, service: str):
         config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=10, read_timeout=30)
@@ -22,7 +25,7 @@ class Clients:
             kwargs["region_name"] = self.region
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        return boto3.client(service, **kwargs)
+        return (self.session or boto3).client(service, **kwargs)
 
 
 def reason_of(error: Exception) -> str:
