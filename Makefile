@@ -30,6 +30,11 @@ NODE_OPT := $(if $(SEED),--node-dir $(NODE_DIR))
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
         check migrate rollback retire admin-venv deploy-cargo-lambda release release-check release-audit release-deploy-test deploy-sam dev venv tools sam-venv clean
 
+## help: the targets and what they do (from these `## ` comments)
+.PHONY: help
+help:
+	@awk '/^## /{ line = substr($$0, 4); if (line ~ /^[a-z0-9 \/-]+: /) print line; else print "    " line }' $(firstword $(MAKEFILE_LIST))
+
 ## demo: install what is needed, then run a whole Amplify Studio login locally
 demo: venv functions-x86_64 local-backend
 	$(PY) tests/e2e/demo.py

@@ -7,7 +7,7 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsVerifyAuthChallenge as VerifyEvent,
     CognitoEventUserPoolsVerifyAuthChallengeResponse as VerifyResponse,
 };
-use lambda_runtime::{Error, LambdaEvent};
+use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use std::time::Instant;
 use studio_login::event::{decode, is_heartbeat, respond};
@@ -21,6 +21,45 @@ pub use studio_login::APP_ID_ENV;
 /// The only error text verify ever returns. Cognito hands a trigger's error to the
 /// `RespondToAuthChallenge` caller, so it names nothing: the details go to the log.
 pub const VERIFY_FAILED: &str = "the login code could not be checked";
+
+/// The function errors verify reports to Lambda. Each has a stable `errorType` (what Cognito's
+/// caller and the function's error logs show), instead of the Rust type name lambda_runtime
+/// would derive for a boxed error:
+///
+/// | `errorType`        | `errorMessage`                           | when |
+/// |--------------------|------------------------------------------|------|
+/// | `LoginCheckFailed` | [`VERIFY_FAILED`]                        | AmplifyBackend could not be asked or answered unreadably: the code was neither accepted nor refused (fails closed; the log says why) |
+/// | `MalformedEvent`   | `malformed verify-auth-challenge event`  | the event is not a verify event |
+/// | `ResponseEncoding` | serde's message                          | the answer could not be written (not expected) |
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{}", VERIFY_FAILED)]
+    LoginCheckFailed,
+    #[error(transparent)]
+    MalformedEvent(#[from] studio_login::event::BadEvent),
+    #[error("the answer could not be encoded")]
+    ResponseEncoding(#[from] serde_json::Error),
+}
+
+impl VerifyError {
+    /// The `errorType` Lambda reports for this error.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            VerifyError::LoginCheckFailed => "LoginCheckFailed",
+            VerifyError::MalformedEvent(_) => "MalformedEvent",
+            VerifyError::ResponseEncoding(_) => "ResponseEncoding",
+        }
+    }
+}
+
+impl From<VerifyError> for Diagnostic {
+    fn from(error: VerifyError) -> Self {
+        Diagnostic {
+            error_type: error.error_type().into(),
+            error_message: error.to_string(),
+        }
+    }
+}
 
 /// [`APP_ID_ENV`] as read from the environment, with the start-up log line that says what it means.
 pub fn pool_app_from_env() -> PoolApp {
@@ -58,7 +97,7 @@ pub fn attempt_from(event: &VerifyEvent) -> Attempt<'_> {
 pub async fn function_handler<S: TokenStore>(
     verifier: &Verifier<S>,
     event: LambdaEvent<Value>,
-) -> Result<Value, Error> {
+) -> Result<Value, VerifyError> {
     let verify: VerifyEvent = decode("verify-auth-challenge", &event.payload)?;
     let attempt = attempt_from(&verify);
     let started = Instant::now();
@@ -78,7 +117,7 @@ pub async fn function_handler<S: TokenStore>(
         match &outcome {
             Outcome::BackendUnavailable(unavailable) => {
                 tracing::error!(heartbeat = name, trigger = "verify-auth-challenge", app_id, probe_backend_ms, %unavailable, "heartbeat probe failed");
-                return Err(VERIFY_FAILED.into());
+                return Err(VerifyError::LoginCheckFailed);
             }
             Outcome::NoSuchToken => {
                 tracing::info!(
@@ -100,7 +139,7 @@ pub async fn function_handler<S: TokenStore>(
     } else {
         log_outcome(&outcome, &attempt, app_id, backend_ms);
         if let Outcome::BackendUnavailable(_) = outcome {
-            return Err(VERIFY_FAILED.into());
+            return Err(VerifyError::LoginCheckFailed);
         }
     }
     let mut response = VerifyResponse::default();
@@ -165,7 +204,7 @@ mod tests {
     const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
     const CODE: &str = "739105";
 
-    async fn run(verifier: &Verifier<MemoryTokens>, payload: Value) -> Result<Value, Error> {
+    async fn run(verifier: &Verifier<MemoryTokens>, payload: Value) -> Result<Value, VerifyError> {
         function_handler(verifier, LambdaEvent::new(payload, Default::default())).await
     }
 
@@ -295,6 +334,14 @@ mod tests {
             .await
             .expect_err("fails closed");
         assert_eq!(err.to_string(), VERIFY_FAILED);
+        let reported = Diagnostic::from(err);
+        assert_eq!(
+            (
+                reported.error_type.as_str(),
+                reported.error_message.as_str()
+            ),
+            ("LoginCheckFailed", VERIFY_FAILED)
+        );
     }
 
     #[tokio::test]
@@ -306,5 +353,6 @@ mod tests {
                 .contains("malformed verify-auth-challenge event"),
             "{err}"
         );
+        assert_eq!(Diagnostic::from(err).error_type, "MalformedEvent");
     }
 }

@@ -269,6 +269,14 @@ async fn no_secret_leaves_the_bootstrap_at_any_level() {
                 text == VERIFY_FAILED || text == "malformed verify-auth-challenge event",
                 "{level}: the error handed to Cognito is generic, got {error}"
             );
+            let stable = match text {
+                VERIFY_FAILED => "LoginCheckFailed",
+                _ => "MalformedEvent",
+            };
+            assert_eq!(
+                message["errorType"], stable,
+                "{level}: a stable errorType, got {error}"
+            );
         }
         for secret in &secrets {
             assert!(
