@@ -20,16 +20,19 @@ goes into them. The version is [workspace.package].version of Cargo.toml.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import zipfile
 from pathlib import Path
+
+import tomllib
+
+# One SHA-256 for the sums written here and the sums deploy/release.py checks.
+from release import sha256  # noqa: E402  (deploy/ is a directory of scripts)
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
@@ -96,14 +99,6 @@ def deterministic_zip(binary: Path, dest: Path, epoch: int) -> None:
     info.external_attr = (0o100755 & 0xFFFF) << 16
     with zipfile.ZipFile(dest, "w") as z:
         z.writestr(info, binary.read_bytes(), compresslevel=9)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def tool_version(cmd: list[str]) -> str | None:
