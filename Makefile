@@ -211,7 +211,7 @@ deploy-cargo-lambda: tools admin-venv
 	  --lambda-dir $(ARM_DIR) $(if $(REGION),--region $(REGION))
 
 ## dev: a local AmplifyBackend on :9100 and `cargo lambda watch` (Invoke API on :9000) for all four
-## functions, with the verify function pointed at it; see README "Local development"
+## functions, with the verify function pointed at it; see docs/development.md
 DEV_APP_ID ?= d1a2b3c4d5e6f7
 DEV_BACKEND_PORT ?= 9100
 DEV_INVOKE_PORT ?= 9000

@@ -77,7 +77,7 @@ where
 }
 
 /// The `app_id` field of the lines that CloudWatch metric filters count (template.yaml,
-/// README "Operating it"): the metrics' `AppId` dimension. [`crate::APP_ID_ENV`] read once, as
+/// docs/operating.md): the metrics' `AppId` dimension. [`crate::APP_ID_ENV`] read once, as
 /// [`PoolApp::label`] names it, so the dimension always has a value.
 pub fn app_id() -> &'static str {
     static POOL_APP: OnceLock<PoolApp> = OnceLock::new();
