@@ -221,17 +221,19 @@ class Tee(io.TextIOBase):
         self.through.flush()
 
 
-def per_app_args(args, app_id: str, region: str) -> argparse.Namespace:
-    """What `migrate.py migrate|rollback --app-id` would have parsed, confirmed already."""
+def per_app_args(args, app_id: str, region: str, pool_id: str | None) -> argparse.Namespace:
+    """What `migrate.py migrate|rollback --app-id [--pool-id]` would have parsed, confirmed already.
+    The pool the fleet listed is named by its id: two pools carrying one app's name would
+    otherwise make the single-app command refuse, or act on the other one."""
     single = argparse.Namespace(**vars(args))
-    single.command, single.app_id, single.region, single.pool_id, single.yes = "migrate", app_id, region, None, True
+    single.command, single.app_id, single.region, single.pool_id, single.yes = "migrate", app_id, region, pool_id, True
     single.clients = Clients(region, args.endpoint_url)
     return single
 
 
-def run_one(command, args, app_id: str, region: str) -> tuple[int, str]:
+def run_one(command, args, app_id: str, region: str, pool_id: str | None) -> tuple[int, str]:
     """One app's cutover or rollback exactly as the single-app command runs it: (exit, why)."""
-    single = per_app_args(args, app_id, region)
+    single = per_app_args(args, app_id, region, pool_id)
     tee = Tee(sys.stderr)
     try:
         with contextlib.redirect_stderr(tee):
@@ -286,10 +288,12 @@ def summary_table(results: list[tuple[str, str, str, str, float | None]]) -> str
     return render(rows)
 
 
-def run_all(args, items: list[tuple[str, str, str | None]], command, done: str) -> int:
-    """items: (region, app id, why skipped or None). Each in turn; the summary; the exit status."""
+def run_all(args, items: list[tuple[str, str, str | None, str | None]], command, done: str,
+            unread: list[Region] = ()) -> int:
+    """items: (region, app id, pool id, why skipped or None). Each in turn; the summary; the exit
+    status: 0 only when every app moved (or was on Rust already) and every region was read."""
     results, failed, stopped = [], False, False
-    for region, app_id, why in items:
+    for region, app_id, pool_id, why in items:
         if why:
             results.append((region, app_id, why.split(":")[0], why.partition(": ")[2], None))
             continue
@@ -298,7 +302,7 @@ def run_all(args, items: list[tuple[str, str, str | None]], command, done: str) 
             continue
         print(f"\n=== {app_id} ({region}) ===", flush=True)
         began = time.monotonic()
-        code, why_failed = run_one(command, args, app_id, region)
+        code, why_failed = run_one(command, args, app_id, region, pool_id)
         outcome = OUTCOMES.get(code, f"exit {code}").format(done=done)
         results.append((region, app_id, outcome, "" if code == Exit.OK else why_failed, time.monotonic() - began))
         if code != Exit.OK:
@@ -310,7 +314,9 @@ def run_all(args, items: list[tuple[str, str, str | None]], command, done: str) 
           f"{sum(r[2] == 'skipped' for r in results)} skipped, "
           f"{sum(r[2] not in (done, 'already Rust', 'skipped', 'not attempted') for r in results)} failed, "
           f"{sum(r[2] == 'not attempted' for r in results)} not attempted")
-    incomplete = failed or stopped or any(r[2] not in (done, "already Rust") for r in results)
+    for region in unread:  # its pools, if any, were not in the plan
+        print(f"{region.name}: cannot be read: {region.error}; its pools (if any) were not migrated")
+    incomplete = failed or stopped or bool(unread) or any(r[2] not in (done, "already Rust") for r in results)
     return Exit.CHECK_FAILED if incomplete else Exit.OK
 
 
@@ -323,12 +329,12 @@ def migrate_all(args) -> int:
           "checked, switched back by itself on failure):")
     print(plan_table(plan, args.architecture))
     if not any(why is None for _app, why in plan):
-        print("nothing to migrate")
-        return Exit.OK if all(app.rust == "yes" for app, _ in plan) and not any(r.error for r in regions) else Exit.CHECK_FAILED
-    if not cutover.confirm(args, f"Migrate {sum(why is None for _app, why in plan)} app(s)?"):
+        print("nothing to migrate")  # the summary still says why each app stays where it is
+    elif not cutover.confirm(args, f"Migrate {sum(why is None for _app, why in plan)} app(s)?"):
         print("nothing changed")
         return Exit.CHECK_FAILED
-    return run_all(args, [(app.region, app.app_id, why) for app, why in plan], cutover.migrate, "migrated")
+    return run_all(args, [(app.region, app.app_id, app.pool_id, why) for app, why in plan], cutover.migrate,
+                   "migrated", unread=[r for r in regions if r.error])
 
 
 def recorded(args) -> list[tuple[str, str]]:
@@ -355,7 +361,7 @@ def rollback_all(args) -> int:
     if not cutover.confirm(args, f"Switch {len(items)} pool(s) back?"):
         print("nothing changed")
         return Exit.CHECK_FAILED
-    return run_all(args, [(region, app_id, None) for region, app_id in items], cutover.rollback, "rolled back")
+    return run_all(args, [(region, app_id, None, None) for region, app_id in items], cutover.rollback, "rolled back")
 
 
 def main(argv=None) -> int:
