@@ -169,6 +169,12 @@ def test_a_region_without_permissions_is_reported_not_fatal(fleet_stack, tmp_pat
         listed, _ = cli(fleet_stack, tmp_path, "fleet", endpoint=policy.url)
     assert denied.acted == 2 and listed.returncode == 0 and "Traceback" not in listed.stderr
     assert listed.stdout.count("cannot be read: AccessDeniedException") == 2, listed.stdout
+    with lambda_as_in_december_2026(fleet_stack.ministack_url, [denied]) as policy:
+        moved, _ = cli(fleet_stack, tmp_path, "migrate-all", "--yes", endpoint=policy.url)
+    # Nothing could be read, so nothing moved: not an error, but not "all moved" either.
+    assert moved.returncode == 1 and "Traceback" not in moved.stderr, moved.stderr
+    assert moved.stdout.count("cannot be read: AccessDeniedException") == 4, "in the table and the summary"
+    assert "0 migrated, 0 already Rust, 0 skipped, 0 failed, 0 not attempted" in moved.stdout
 
 
 def section(stdout: str, header: str) -> str:
