@@ -17,8 +17,9 @@ migrate-all: the plan for every app as one table, one confirmation, then `make m
 cutover app by app (its check, its automatic switch-back). Skipped: pools already on the Rust
 stack, with wrong triggers, already recorded, or failing their check now (a switch-back to
 originals that fail could not be verified: move those one at a time). Stops at the first failure
-unless --keep-going. rollback-all: `make rollback` for every recorded migration. Both end with a
-summary table; exit 0 only when every app in the plan moved.
+unless --keep-going. Each cutover is given the pool id the scan found (as --pool-id). rollback-all:
+`make rollback` for every recorded migration. Both end with a summary table; exit 0 only when every
+app moved (or was on Rust already) and, for migrate-all, every region could be read.
 """
 
 from __future__ import annotations

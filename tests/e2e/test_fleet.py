@@ -4,12 +4,14 @@ real CLI against ministack, every call behind Lambda's December 2026 deprecation
 ministack keeps Cognito pools per region (a pool made in eu-west-1 is listed there only), so the
 region loop runs over two real regions of one endpoint: the Studio-shaped pools in us-east-1 and
 one with a missing trigger in eu-west-1. The fleet (sorted by app id):
-  dfleeta1  Node originals (StudioLoginStack)      -> migrated, logins before and after rollback
+  dfleeta1  Node originals (StudioLoginStack)      -> migrated, logins after migrate and after rollback
   dfleetc1  already on the Rust functions           -> "already Rust"
   dfleetd1  eu-west-1, no CustomMessage trigger      -> listed as wrong, skipped
   dfleete1  Node originals; its new verify fails through the pool (fault) -> switched back
   dfleetf1  Node originals, custom-message throws   -> fails its check, skipped
-  dfleetg1  Node originals                           -> not attempted, then moved by --keep-going
+  dfleetg1  Node originals                           -> not attempted, then moved by --keep-going (a login)
+rollback-all then switches A and G back; every pool's DescribeUserPool is compared with the one
+taken before the first migrate-all, the originals' configurations likewise.
 """
 
 import contextlib
