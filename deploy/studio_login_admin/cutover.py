@@ -217,7 +217,8 @@ def rollback(clients: Clients, args) -> int:
           f"(record kept as {kept})")
     if args.delete_stack:
         stack.delete(clients("cloudformation"), args.app_id)
-        print(f"deleted stack {stack.stack_name(args.app_id)}")
+        print(f"deleted stack {stack.stack_name(args.app_id)}; its log groups are kept (the audit trail: "
+              f"{', '.join(stack.log_group_names(args.app_id))}), and a later migrate uses them")
     else:
         print(f"stack {stack.stack_name(args.app_id)} kept (--delete-stack removes it)")
     return Exit.OK

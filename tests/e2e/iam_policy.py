@@ -19,7 +19,6 @@ from xml.sax.saxutils import escape
 
 import boto3
 from botocore.config import Config
-
 from fault_proxy import Rule
 
 XMLNS = "https://iam.amazonaws.com/doc/2010-05-08/"

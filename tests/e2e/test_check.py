@@ -9,7 +9,7 @@ import json
 from iam_policy import caller_may_not_simulate
 from lambda_policy import lambda_as_in_december_2026
 from secrets_scan import remember
-from studio_stack import run_deploy_script
+from studio_stack import TRIGGERS, run_deploy_script
 
 TOKEN_POLICY = ("amplify-login-lambda", "login-tokens")
 
@@ -69,10 +69,11 @@ def test_check_shows_each_function_and_touches_no_user_or_token(stack):
     # invoke permission of each function for this pool.
     granted = permission_rows(checked.stdout)
     assert granted[0].startswith("amplifybackend:GetToken ") and granted[1].startswith("amplifybackend:DeleteToken ")
-    assert all("verify role amplify-login-lambda" in row and f"ok (allowed on /backend/{stack.app_id}/challenge/<random>)" in row
-               for row in granted[:2]), granted
-    for row, binary in zip(granted[2:], ("define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message")):
-        assert row.startswith("lambda:InvokeFunction by cognito-idp") and f"{binary} (" in row and "ok (for this pool)" in row, row
+    allowed = f"ok (allowed on /backend/{stack.app_id}/challenge/<random>)"
+    assert all("verify role amplify-login-lambda" in row and allowed in row for row in granted[:2]), granted
+    for row, binary in zip(granted[2:], TRIGGERS.values()):
+        assert row.startswith("lambda:InvokeFunction by cognito-idp") and f"{binary} (" in row, row
+        assert "ok (for this pool)" in row, row
     assert "6/6 permissions proven" in checked.stdout
 
 

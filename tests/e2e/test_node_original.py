@@ -9,9 +9,8 @@ exactly as the real original does."""
 import json
 
 import pytest
-
-import test_migrate as cutover
-from lambda_policy import lambda_as_in_december_2026  # its tests are not collected again here: only module attributes
+import test_migrate as cutover  # its tests are not collected again here: only module attributes
+from lambda_policy import lambda_as_in_december_2026
 from studio_stack import StudioLoginStack, node_original_zip, run_deploy_script
 
 pytestmark = pytest.mark.node_original
