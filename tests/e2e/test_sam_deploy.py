@@ -321,3 +321,23 @@ def test_the_verify_role_missing_deletetoken_turns_the_check_red_naming_it(deplo
     # What the probe alone would report: healthy (this is why the check simulates the role).
     assert error is None and published("verify-auth-challenge", lines)["Heartbeat"], lines
     assert run_check(stack).returncode == 0, "restored"
+
+
+def test_heartbeat_minutes_zero_disables_the_rule_and_drops_its_alarms(deployed):
+    """Last in this module: it updates the stack. HeartbeatMinutes=0 keeps the rule, DISABLED, and
+    removes the four heartbeat alarms (nothing fires on probes that no longer run)."""
+    stack, _, _ = deployed
+    arch = stack.architecture
+    updated = sam(stack, "deploy", "--template-file", str(BUILD / f"sam-{arch}" / "template.yaml"),
+                  "--stack-name", STACK_NAME, "--s3-bucket", "sam-artifacts", "--capabilities", "CAPABILITY_IAM",
+                  "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--region", "us-east-1",
+                  "--parameter-overrides",
+                  f"AppId={APP_ID} ShortCode=samtest Architecture={arch} AmplifyBackendEndpoint={stack.backend_url} "
+                  f"AlarmTopicArn={ALARM_TOPIC} SuspiciousCodeThreshold=5 HeartbeatMinutes=0")
+    assert updated.returncode == 0, updated.stderr
+    (rule,) = [r for r in stack.client("events").list_rules()["Rules"] if APP_ID in r.get("Description", "")]
+    assert rule["State"] == "DISABLED", rule
+    alarms = [a["AlarmName"] for a in stack.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix="amplify-login-samtest-")["MetricAlarms"]]
+    assert alarms and not [a for a in alarms if "-heartbeat-" in a], alarms
+    assert "amplify-login-samtest-backend-unavailable" in alarms
