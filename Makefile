@@ -222,7 +222,8 @@ dev: tools local-backend
 	    --env-var ENDPOINT=http://127.0.0.1:$(DEV_BACKEND_PORT),AMPLIFY_APP_ID=$(DEV_APP_ID)
 
 ## check: per trigger, the function a Studio pool calls, its runtime and Lambda deprecation phase,
-## a harmless probe, and whether the Rust stack's alarms exist. APP_ID=... [POOL_ID=] [REGION=]
+## a harmless probe, whether the Rust stack's alarms exist, and (IAM simulation, resource policies) the
+## verify role's GetToken/DeleteToken and each invoke permission. APP_ID=... [POOL_ID=] [REGION=]
 # Standard AWS credential chain. Its own venv (deploy/requirements.txt): no ministack, no pytest.
 ADMIN_VENV := build/venv-admin
 ADMIN := $(ADMIN_VENV)/bin/python

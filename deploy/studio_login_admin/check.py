@@ -14,10 +14,15 @@ log format and AMPLIFY_APP_ID, and invokes each once with a harmless synthetic e
   touching a real token (GetToken answers NotFound, so nothing is deleted)
 - custom-message, a Studio invitation         -> the invitation email with the code placeholders
 
-Prints one table; exits 1 when any check fails, 2 when the pool or a function cannot be found.
-Never creates or deletes users or tokens. Needs cognito-idp:ListUserPools, DescribeUserPool,
-lambda:GetFunction, lambda:InvokeFunction and cloudwatch:DescribeAlarms. Standard AWS
-credential chain. Also says whether the Rust stack's alarms exist for the app.
+Then the permissions a login needs that the probes cannot exercise (permissions.py): the verify
+role's amplifybackend:GetToken and DeleteToken on this app's challenge tokens, as
+iam:SimulatePrincipalPolicy decides them, and each function's invoke permission for this pool.
+
+Prints two tables; exits 1 when any check fails (a denied action is named), 2 when the pool or a
+function cannot be found. Never creates or deletes users or tokens. Needs cognito-idp:ListUserPools,
+DescribeUserPool, lambda:GetFunction, lambda:InvokeFunction, lambda:GetPolicy,
+iam:SimulatePrincipalPolicy and cloudwatch:DescribeAlarms. Standard AWS credential chain. Also
+says whether the Rust stack's alarms exist for the app.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import permissions
 from .aws import Clients, reason_of
 from .exit_codes import Exit
 from .pool import TRIGGERS, PoolError, find_pool, trigger_functions
@@ -248,6 +254,20 @@ def alarms_line(cloudwatch, app_id: str) -> str:
     return f"alarms: {len(alarms)} of stack {stack_name(app_id)} ({', '.join(states)})"
 
 
+def permission_rows(iam, lam, pool: dict, app_id: str, rows: list[Row]) -> list[permissions.Permission]:
+    """The token permissions of the role verify runs under and Cognito's invoke permissions."""
+    found = []
+    verify = next(row for row in rows if row.binary == "verify-auth-challenge")
+    if verify.config:
+        found += permissions.token_permissions(iam, verify.config, app_id)
+    pool_arn = pool.get("Arn") or (
+        "arn:{1}:cognito-idp:{3}:{4}:userpool/".format(*verify.config["FunctionArn"].split(":")) + pool["Id"]
+        if verify.config else pool["Id"])
+    found += permissions.invoke_permissions(lam, pool_arn, {row.binary: row.config.get("FunctionArn", row.name)
+                                                            for row in rows})
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app-id", required=True)
@@ -258,15 +278,25 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     clients = Clients(args.region, args.endpoint_url)
     try:
-        rows = run_check(clients("lambda"), clients("cognito-idp"), args.app_id, args.short_code, args.pool_id)
+        pool, names = pool_functions(clients("cognito-idp"), args.app_id, args.short_code, args.pool_id)
     except PoolError as error:
         print(f"error: {error}", file=sys.stderr)
         return Exit.REFUSED
+    lam = clients("lambda")
+    rows = check_functions(lam, pool, args.app_id, names)
     print(table(rows))
     print(alarms_line(clients("cloudwatch"), args.app_id))
+    granted = permission_rows(clients("iam"), lam, pool, args.app_id, rows)
+    print()
+    print(permissions.table(granted))
     failed = failures(rows)
     for failure in failed:
         print(f"FAILED {failure}", file=sys.stderr)
+    denied = [row for row in granted if not row.ok]
+    for row in denied:
+        print(f"FAILED {row.action} for {row.principal}: {row.problem}", file=sys.stderr)
     print(f"{4 - len(failed)}/4 triggers answer as they should" if failed else "all four triggers answer as they should")
-    return Exit.CHECK_FAILED if failed else Exit.OK
+    print(f"{len(granted) - len(denied)}/{len(granted)} permissions proven"
+          + (f"; denied: {', '.join(sorted({row.action for row in denied}))}" if denied else ""))
+    return Exit.CHECK_FAILED if failed or denied else Exit.OK
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import check, stack
+from . import check, permissions, stack
 from .aws import Clients, reason_of
 from .exit_codes import Exit
 from .pool import TRIGGERS, PoolError, find_pool, trigger_functions
@@ -74,16 +74,12 @@ def read_originals(lam, pool: dict) -> dict[str, dict]:
 
 
 def invoke_permission_problems(lam, pool: dict, arns: dict[str, str]) -> list[str]:
-    """Each new function lets cognito-idp invoke it on behalf of exactly this pool."""
+    """Each new function lets cognito-idp invoke it on behalf of this pool (permissions.py)."""
     problems = []
     for binary, arn in arns.items():
-        try:
-            policy = lam.get_policy(FunctionName=arn)["Policy"]
-        except ClientError as error:
-            problems.append(f"{binary}: no resource policy ({reason_of(error)})")
-            continue
-        if "cognito-idp.amazonaws.com" not in policy or pool["Arn"] not in policy:
-            problems.append(f"{binary}: the resource policy does not let cognito-idp invoke it for {pool['Arn']}")
+        problem, _ = permissions.invoke_problem(lam, arn, pool["Arn"])
+        if problem:
+            problems.append(f"{binary}: {problem}")
     return problems
 
 
@@ -221,7 +217,8 @@ def rollback(clients: Clients, args) -> int:
           f"(record kept as {kept})")
     if args.delete_stack:
         stack.delete(clients("cloudformation"), args.app_id)
-        print(f"deleted stack {stack.stack_name(args.app_id)}")
+        print(f"deleted stack {stack.stack_name(args.app_id)}; its log groups are kept (the audit trail: "
+              f"{', '.join(stack.log_group_names(args.app_id))}), and a later migrate uses them")
     else:
         print(f"stack {stack.stack_name(args.app_id)} kept (--delete-stack removes it)")
     return Exit.OK

@@ -1,7 +1,8 @@
 """The app's own stack in existing-pool mode: template.yaml with UserPoolId set, deployed with the
 SAM CLI from the release zips (no build on the admin's machine): the four Rust functions under
 their own names, roles, log groups with retention, metric filters, alarms, dashboard, and one
-invoke permission per function for the pool's ARN. Studio's functions are not in it."""
+invoke permission per function for the pool's ARN. Studio's functions are not in it. Its log groups
+outlive it (LogGroups, log_groups_mode)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from botocore.exceptions import ClientError
 
 from .pool import TRIGGERS
 
@@ -60,6 +63,37 @@ def sam_cli() -> str:
     return found
 
 
+def log_group_names(app_id: str) -> list[str]:
+    return [f"/aws/lambda/{function_name(app_id, binary)}" for binary in TRIGGERS.values()]
+
+
+def log_groups_mode(clients, app_id: str) -> str:
+    """The template's LogGroups parameter for this deploy. The stack keeps its log groups when it
+    is deleted (the audit trail), so a stack created again after `rollback --delete-stack` finds
+    them and must not create them (CloudFormation would fail: they already exist): "existing".
+    A stack that exists keeps the mode it was deployed with (a template without the parameter
+    owned its groups: "retain")."""
+    try:
+        (described,) = clients("cloudformation").describe_stacks(StackName=stack_name(app_id))["Stacks"]
+        return {p["ParameterKey"]: p["ParameterValue"] for p in described.get("Parameters", [])}.get("LogGroups", "retain")
+    except ClientError as error:
+        if "does not exist" not in str(error):
+            raise
+    logs = clients("logs")
+    names = log_group_names(app_id)
+    kept = [name for name in names
+            if any(g["logGroupName"] == name for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"])]
+    if not kept:
+        return "retain"
+    for name in names:
+        if name not in kept:  # one deleted by hand: made as the template would, kept like the others
+            logs.create_log_group(logGroupName=name)
+            logs.put_retention_policy(logGroupName=name, retentionInDays=90)
+            print(f"created log group {name} (the others were kept from an earlier stack)")
+    print(f"log groups kept from an earlier stack ({', '.join(kept)}): the stack uses them (LogGroups=existing)")
+    return "existing"
+
+
 def deploy(args, pool: dict, endpoint: str | None) -> dict[str, str]:
     """Create or update the stack; {binary: function ARN} of the new functions."""
     missing = [b for b in TRIGGERS.values() if not (Path(args.artifacts) / b / "bootstrap.zip").exists()]
@@ -68,6 +102,7 @@ def deploy(args, pool: dict, endpoint: str | None) -> dict[str, str]:
     parameters = {
         "AppId": args.app_id, "ShortCode": short_code(args.app_id), "Architecture": args.architecture,
         "UserPoolId": pool["Id"], "AmplifyBackendEndpoint": endpoint or "",
+        "LogGroups": log_groups_mode(args.clients, args.app_id),
     }
     with tempfile.TemporaryDirectory(prefix="studio-login-stack-") as work:
         template = packaged_template(Path(args.artifacts).resolve(), Path(work))

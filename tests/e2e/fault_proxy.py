@@ -21,7 +21,7 @@ class Rule:
     """Matches `method path`; lets `skip` matches through, then acts on the next `count` (0: all)."""
     method: str
     path: str                      # regular expression, matched against the whole path
-    action: str                    # "error", "stall", "before", "rewrite", "refuse", "reset"
+    action: str                    # "error", "stall", "before", "rewrite", "refuse", "reset", "answer"
     skip: int = 0
     count: int = 1
     status: int = 400
@@ -32,6 +32,9 @@ class Rule:
     rewrite_request: Callable[[bytes], bytes] | None = None
     # "refuse": decide(path, body) -> (status, code, message) to answer as AWS would, or None to forward
     decide: Callable[[str, bytes], tuple[int, str, str] | None] | None = None
+    # "answer": respond(path, body) -> (status, headers, payload) to answer instead of the upstream
+    # (an API the emulator does not implement as AWS does), or None to forward
+    respond: Callable[[str, bytes], tuple[int, dict, bytes] | None] | None = None
     target: str = ""               # JSON-protocol APIs (Cognito): the X-Amz-Target operation, e.g. "UpdateUserPool"
     seen: int = 0
     acted: int = 0
@@ -63,10 +66,15 @@ class FaultProxy:
 
             def _serve(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                rule, verdict = None, None
+                rule, verdict, reply = None, None, None
                 with proxy._lock:
                     for candidate in proxy.rules:
                         if not candidate.applies(self.command, self.path, self.headers.get("x-amz-target", "")):
+                            continue
+                        if candidate.action == "answer":
+                            reply = candidate.respond(self.path, body)
+                            if reply:
+                                break
                             continue
                         if candidate.action != "refuse":
                             rule = candidate
@@ -77,6 +85,9 @@ class FaultProxy:
                             break
                 if verdict:
                     self._error(*verdict)
+                    return
+                if reply:
+                    self._answer(*reply)
                     return
                 if rule and rule.action == "error":
                     self._error(rule.status, rule.code, "injected by the test")

@@ -1,5 +1,5 @@
-"""Lambda's runtime deprecation rules, and Cognito's UpdateUserPool resets, answered in front of
-ministack (which enforces neither).
+"""Lambda's runtime deprecation rules, Cognito's UpdateUserPool resets and IAM's policy
+simulation, answered in front of ministack (which enforces none of them).
 
 In December 2026 nodejs16.x, 18.x and 20.x are past "block function update" (Lambda's runtimes
 page): Lambda refuses CreateFunction with such a runtime, UpdateFunctionCode on a function that
@@ -14,6 +14,7 @@ import re
 import urllib.request
 
 from fault_proxy import FaultProxy, Rule
+from iam_policy import simulate_principal_policy_rule
 
 BLOCKED_RUNTIMES = ("nodejs16.x", "nodejs18.x", "nodejs20.x")
 FUNCTIONS = r"/2015-03-31/functions"
@@ -84,6 +85,7 @@ def update_user_pool_resets() -> Rule:
 
 
 def lambda_as_in_december_2026(upstream: str, rules: list[Rule] | None = None) -> FaultProxy:
-    """ministack behind Lambda's deprecation policy and Cognito's UpdateUserPool resets (the
-    test's own faults matched first)."""
-    return FaultProxy(upstream, [*(rules or []), *deprecation_rules(upstream), update_user_pool_resets()])
+    """ministack behind Lambda's deprecation policy, Cognito's UpdateUserPool resets and IAM's
+    SimulatePrincipalPolicy evaluation (iam_policy.py) (the test's own faults matched first)."""
+    return FaultProxy(upstream, [*(rules or []), *deprecation_rules(upstream), update_user_pool_resets(),
+                                 simulate_principal_policy_rule(upstream)])

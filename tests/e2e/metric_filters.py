@@ -61,7 +61,9 @@ def template_metric_filters(template: dict | None = None) -> list[MetricFilter]:
         if resource["Type"] != "AWS::Logs::MetricFilter":
             continue
         props = resource["Properties"]
-        group = resources[props["LogGroupName"]]["Properties"]["LogGroupName"]
+        # !If [CreateRetainedLogGroups, !Ref <group>, ...]: the log group resource the filter reads
+        logical = props["LogGroupName"][1] if isinstance(props["LogGroupName"], list) else props["LogGroupName"]
+        group = resources[logical]["Properties"]["LogGroupName"]
         binary = re.fullmatch(r"/aws/lambda/amplify-login-([a-z-]+)-\$\{ShortCode\}", group).group(1)
         (transformation,) = props["MetricTransformations"]
         found.append(MetricFilter(

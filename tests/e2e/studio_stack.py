@@ -326,19 +326,44 @@ class StudioLoginStack:
             env["ENDPOINT"] = self.backend_url
         return env
 
+    def create_role(self) -> str:
+        """The functions' execution role with the token policy a deployment gives verify: this
+        app's challenge tokens (template.yaml), or for Studio's originals Studio's own grant on
+        every backend (SPEC.md)."""
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        arn = iam.create_role(RoleName="amplify-login-lambda", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        backend = "/backend/*" if self.functions == "node" else f"/backend/{self.app_id}/challenge/*"
+        tokens = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["amplifybackend:GetToken", "amplifybackend:DeleteToken"],
+            "Resource": f"arn:aws:amplifybackend:{'*:*' if self.functions == 'node' else REGION + ':000000000000'}:{backend}"}]}
+        iam.put_role_policy(RoleName="amplify-login-lambda", PolicyName="login-tokens", PolicyDocument=json.dumps(tokens))
+        return arn
+
+    def grant_cognito(self, function_arns):
+        """Cognito may invoke each function for this pool, as a deployment grants it."""
+        lam = self.client("lambda")
+        for arn in function_arns:
+            lam.add_permission(FunctionName=arn, StatementId="cognito-invoke", Action="lambda:InvokeFunction",
+                               Principal="cognito-idp.amazonaws.com",
+                               SourceArn=f"arn:aws:cognito-idp:{REGION}:000000000000:userpool/{self.pool_id}")
+
     def _deploy(self):
         lam = self.client("lambda")
+        role = self.create_role()
         arns = {}
         for trigger, binary in TRIGGERS.items():
             arns[trigger] = lam.create_function(
                 FunctionName=self.function_name(binary),
-                Role="arn:aws:iam::000000000000:role/amplify-login-lambda",
+                Role=role,
                 Architectures=[self.architecture if self.functions == "rust" else "x86_64"],
                 Environment={"Variables": self.function_env(binary)},
                 **self._code(binary),
             )["FunctionArn"]
             self.say(f"deployed {self.function_name(binary)} ({self._code(binary)['Runtime']})")
         self.create_pool(arns)
+        self.grant_cognito(arns.values())
 
     def create_pool(self, triggers: dict):
         """Studio's login pool `amplify_backend_manager_<appId>` and its app client."""

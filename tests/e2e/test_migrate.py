@@ -352,6 +352,58 @@ def test_ctrl_c_during_the_switch_switches_back(studio, artifacts, tmp_path):
     assert_untouched(studio, before_functions, before_pool, "interrupted@example.com")
 
 
+def log_groups(stack) -> dict[str, int | None]:
+    """The stack's four log groups that exist, with their retention."""
+    logs = stack.client("logs")
+    found = {}
+    for binary in TRIGGERS.values():
+        name = f"/aws/lambda/{NEW_NAME.format(binary)}"
+        for group in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]:
+            if group["logGroupName"] == name:
+                found[name] = group.get("retentionInDays")
+    return found
+
+
+def stack_log_groups(cfn) -> list[str]:
+    resources = cfn.list_stack_resources(StackName=f"amplify-studio-login-{APP_ID}")["StackResourceSummaries"]
+    return [r["LogicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Logs::LogGroup"]
+
+
+def test_log_groups_outlive_the_stack_and_a_second_migrate_uses_them(studio, artifacts, tmp_path):
+    """migrate -> rollback --delete-stack -> migrate again -> rollback: the groups are kept when the
+    stack is deleted (the audit trail), and the stack created again does not try to create them
+    (CloudFormation would fail: they already exist), keeping the lines written before. ministack's
+    CloudFormation does not refuse creating a log group that exists, so the test asserts what AWS
+    requires instead: while the groups exist, the stack declares no AWS::Logs::LogGroup."""
+    cfn = studio.client("cloudformation")
+    with lambda_as_in_december_2026(studio.ministack_url) as policy:
+        first = cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url)
+        assert first.returncode == 0, first.stderr
+        params = {p["ParameterKey"]: p["ParameterValue"]
+                  for p in cfn.describe_stacks(StackName=f"amplify-studio-login-{APP_ID}")["Stacks"][0]["Parameters"]}
+        assert len(log_groups(studio)) == 4
+        if params["LogGroups"] == "retain":  # this test alone: the first stack created them
+            assert len(stack_log_groups(cfn)) == 4
+        login(studio, "before.delete@example.com")
+        written = len(studio.client("logs").filter_log_events(
+            logGroupName=f"/aws/lambda/{NEW_NAME.format('verify-auth-challenge')}")["events"])
+        deleted = cli(studio, tmp_path, "rollback", "--yes", "--delete-stack", endpoint=policy.url)
+        assert deleted.returncode == 0 and "its log groups are kept" in deleted.stdout, deleted.stderr
+        kept = log_groups(studio)
+        assert len(kept) == 4, f"the stack's deletion kept its log groups: {kept}"
+
+        again = cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url)
+        assert again.returncode == 0, again.stderr
+        assert stack_log_groups(cfn) == [], "on AWS, creating a group that exists fails the stack"
+        assert "LogGroups=existing" in again.stdout, again.stdout
+        assert log_groups(studio) == kept
+        after = studio.client("logs").filter_log_events(
+            logGroupName=f"/aws/lambda/{NEW_NAME.format('verify-auth-challenge')}")["events"]
+        assert len(after) >= written > 0, "the lines written before the deletion are still there"
+        assert cli(studio, tmp_path, "rollback", "--yes", "--delete-stack", endpoint=policy.url).returncode == 0
+    assert params["LogGroups"] in ("retain", "existing"), params
+
+
 def test_retire_deletes_the_originals_after_a_passing_check_keeping_their_code(studio, artifacts, tmp_path):
     """Last in this module: it deletes the Node originals for good."""
     before_functions = originals(studio)
@@ -370,3 +422,4 @@ def test_retire_deletes_the_originals_after_a_passing_check_keeping_their_code(s
         assert json.loads((kept / f"original-{binary}.json").read_text())["CodeSha256"] == before_functions[binary]["CodeSha256"]
         assert stat.S_IMODE(os.stat(kept / f"original-{binary}.zip").st_mode) == 0o600
     login(studio, "after.retire@example.com")
+

@@ -9,8 +9,8 @@ exactly as the real original does."""
 import json
 
 import pytest
-
 import test_migrate as cutover  # its tests are not collected again here: only module attributes
+from lambda_policy import lambda_as_in_december_2026
 from studio_stack import StudioLoginStack, node_original_zip, run_deploy_script
 
 pytestmark = pytest.mark.node_original
@@ -81,9 +81,12 @@ def test_a_login_through_the_real_original_and_its_check(original_stack):
     started = stack.start_login("original@example.com")
     result = stack.answer("original@example.com", started["Session"], token["ChallengeCode"], stack.login_metadata(token))
     assert "AuthenticationResult" in result, result
-    checked = run_deploy_script("check.py", "--app-id", APP_ID, "--endpoint-url", stack.ministack_url)
+    with lambda_as_in_december_2026(stack.ministack_url) as aws:  # IAM's simulation in front
+        checked = run_deploy_script("check.py", "--app-id", APP_ID, "--endpoint-url", aws.url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "original throws NotFound" in checked.stdout, checked.stdout
+    # Studio's own role (every backend's tokens) is simulated like ours: both actions allowed.
+    assert "6/6 permissions proven" in checked.stdout, checked.stdout
 
 
 def test_the_cutover_and_rollback_on_a_pool_with_the_real_original(tmp_path):

@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from lambda_policy import lambda_as_in_december_2026
 from metric_filters import datapoints, load_template, template_metric_filters
-from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack
+from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, run_deploy_script
 
 APP_ID = "dsamdeploy0001"
 STACK_NAME = "amplify-studio-login"
@@ -264,3 +266,78 @@ def test_heartbeat_fails_with_the_wrong_app_id(deployed):
     assert metrics["Heartbeat"] == [], lines
     assert any('"heartbeat":"foreign_app"' in line and '"ERROR"' in line for line in lines), lines
     assert metrics["SuspiciousCodes"] == [] and metrics["VerifyOutcome"] == [], lines
+
+
+# ---- make check on the deployed stack: the permissions a probe cannot exercise, IAM's simulation
+# answered in front of ministack (lambda_policy.py / iam_policy.py).
+def run_check(stack):
+    with lambda_as_in_december_2026(stack.ministack_url) as aws:
+        return run_deploy_script("check.py", "--app-id", APP_ID, "--endpoint-url", aws.url)
+
+
+def verify_role_policy(stack, outputs) -> tuple[str, str, str]:
+    """(role name, inline policy name, its document) of the stack's verify role token policy."""
+    iam, role = stack.client("iam"), outputs["VerifyAuthChallengeRoleArn"].rsplit("/", 1)[1]
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        document = document if isinstance(document, str) else json.dumps(document)
+        if "amplifybackend:DeleteToken" in urllib.parse.unquote(document):
+            return role, name, urllib.parse.unquote(document)
+    raise AssertionError(f"no token policy on {role}")
+
+
+def test_check_is_green_on_the_deployed_stack_with_the_permissions_proven(deployed):
+    stack, _, outputs = deployed
+    heartbeat_targets(stack)  # the functions log JSON as Lambda would make them
+    checked = run_check(stack)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    role = outputs["VerifyAuthChallengeRoleArn"].rsplit("/", 1)[1]
+    for action in ("amplifybackend:GetToken", "amplifybackend:DeleteToken"):
+        assert any(line.startswith(action) and f"verify role {role}" in line and "ok (allowed" in line
+                   for line in checked.stdout.splitlines()), action
+    assert checked.stdout.count("ok (for this pool)") == 4 and "6/6 permissions proven" in checked.stdout
+
+
+def test_the_verify_role_missing_deletetoken_turns_the_check_red_naming_it(deployed):
+    """The heartbeat's verify probe asks for a session nobody minted: GetToken answers NotFound and
+    DeleteToken is never called (a probe must not burn a real code), on AWS as here. So a role
+    that lost DeleteToken leaves the probe healthy while every real login fails; the check's
+    simulation is what catches it, naming the action."""
+    stack, _, outputs = deployed
+    iam = stack.client("iam")
+    role, name, document = verify_role_policy(stack, outputs)
+    narrowed = json.loads(document)
+    for statement in narrowed["Statement"]:
+        statement["Action"] = [a for a in statement["Action"] if a != "amplifybackend:DeleteToken"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(narrowed))
+    try:
+        checked = run_check(stack)
+        error, lines = run_probe(stack, heartbeat_targets(stack)["verify-auth-challenge"])
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=document)
+    assert checked.returncode == 1, checked.stdout
+    assert f"FAILED amplifybackend:DeleteToken for verify role {role}: implicitDeny" in checked.stderr
+    assert "denied: amplifybackend:DeleteToken" in checked.stdout
+    # What the probe alone would report: healthy (this is why the check simulates the role).
+    assert error is None and published("verify-auth-challenge", lines)["Heartbeat"], lines
+    assert run_check(stack).returncode == 0, "restored"
+
+
+def test_heartbeat_minutes_zero_disables_the_rule_and_drops_its_alarms(deployed):
+    """Last in this module: it updates the stack. HeartbeatMinutes=0 keeps the rule, DISABLED, and
+    removes the four heartbeat alarms (nothing fires on probes that no longer run)."""
+    stack, _, _ = deployed
+    arch = stack.architecture
+    updated = sam(stack, "deploy", "--template-file", str(BUILD / f"sam-{arch}" / "template.yaml"),
+                  "--stack-name", STACK_NAME, "--s3-bucket", "sam-artifacts", "--capabilities", "CAPABILITY_IAM",
+                  "--no-confirm-changeset", "--no-fail-on-empty-changeset", "--region", "us-east-1",
+                  "--parameter-overrides",
+                  f"AppId={APP_ID} ShortCode=samtest Architecture={arch} AmplifyBackendEndpoint={stack.backend_url} "
+                  f"AlarmTopicArn={ALARM_TOPIC} SuspiciousCodeThreshold=5 HeartbeatMinutes=0")
+    assert updated.returncode == 0, updated.stderr
+    (rule,) = [r for r in stack.client("events").list_rules()["Rules"] if APP_ID in r.get("Description", "")]
+    assert rule["State"] == "DISABLED", rule
+    alarms = [a["AlarmName"] for a in stack.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix="amplify-login-samtest-")["MetricAlarms"]]
+    assert alarms and not [a for a in alarms if "-heartbeat-" in a], alarms
+    assert "amplify-login-samtest-backend-unavailable" in alarms
