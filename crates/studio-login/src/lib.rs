@@ -10,7 +10,6 @@ mod backend;
 pub mod event;
 pub mod logging;
 mod secret;
-mod tls_error;
 mod verify;
 
 #[cfg(feature = "test-support")]
