@@ -12,7 +12,7 @@ pub mod logging;
 mod secret;
 mod verify;
 
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
 pub use backend::{

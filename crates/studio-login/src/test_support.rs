@@ -1,8 +1,10 @@
-//! Helpers for the trigger crates' tests and fuzz targets (feature `test-support`).
+//! Helpers for this crate's tests, the trigger crates' tests, the benches and the fuzz targets
+//! (feature `test-support`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -16,35 +18,98 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// In-memory tokens keyed by (appId, sessionId), deleted at most once, like AmplifyBackend's.
+/// A token as GetToken answers it: for `app` and `session`, holding `code`.
+pub fn token(app: &str, session: &str, code: &str) -> Token {
+    Token {
+        app_id: Some(app.into()),
+        session_id: Some(session.into()),
+        challenge_code: Some(ChallengeCode::new(code)),
+    }
+}
+
+/// The one in-memory [`TokenStore`] of every test, bench and fuzz target: tokens keyed by
+/// (appId, sessionId), deleted at most once, like AmplifyBackend's. The builder methods turn on
+/// the faults a test needs; each call is counted.
 #[derive(Default)]
 pub struct MemoryTokens {
-    live: Mutex<HashMap<(String, String), String>>,
-    down: bool,
-    calls: AtomicUsize,
+    live: Mutex<HashMap<(String, String), Token>>,
+    gets: AtomicUsize,
+    deletes: AtomicUsize,
+    get_fails: bool,
+    delete_fails: bool,
+    delete_finds_nothing: bool,
+    keeps_tokens: bool,
+    get_delay: Option<Duration>,
 }
 
 impl MemoryTokens {
+    /// A store holding one token.
     pub fn holding(app: &str, session: &str, code: &str) -> Self {
         let tokens = Self::default();
-        tokens
-            .live_tokens()
-            .insert((app.into(), session.into()), code.into());
+        tokens.insert(app, session, token(app, session, code));
         tokens
     }
 
-    /// The same store during an outage: every GetToken fails.
+    /// Stores `token` under (app, session): GetToken answers it as it is, even when its own ids
+    /// or code differ from the key.
+    pub fn insert(&self, app: &str, session: &str, token: Token) {
+        self.live_tokens()
+            .insert((app.to_string(), session.to_string()), token);
+    }
+
+    /// Whether a token is still stored under (app, session).
+    pub fn holds(&self, app: &str, session: &str) -> bool {
+        self.live_tokens()
+            .contains_key(&(app.to_string(), session.to_string()))
+    }
+
+    /// An outage: every GetToken fails.
     pub fn down(mut self) -> Self {
-        self.down = true;
+        self.get_fails = true;
+        self
+    }
+
+    /// Every DeleteToken fails (GetToken still answers).
+    pub fn delete_down(mut self) -> Self {
+        self.delete_fails = true;
+        self
+    }
+
+    /// DeleteToken removes the token but reports that it found nothing: someone burned it first.
+    pub fn delete_finds_nothing(mut self) -> Self {
+        self.delete_finds_nothing = true;
+        self
+    }
+
+    /// DeleteToken reports a burn but keeps the token, so a benchmark can verify the same answer
+    /// again and again.
+    pub fn keeping_tokens(mut self) -> Self {
+        self.keeps_tokens = true;
+        self
+    }
+
+    /// GetToken answers only after `delay` (a hanging backend).
+    pub fn get_delayed(mut self, delay: Duration) -> Self {
+        self.get_delay = Some(delay);
         self
     }
 
     /// GetToken and DeleteToken calls made so far.
     pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::Relaxed)
+        self.gets() + self.deletes()
     }
 
-    fn live_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
+    /// GetToken calls made so far.
+    pub fn gets(&self) -> usize {
+        self.gets.load(Ordering::Relaxed)
+    }
+
+    /// DeleteToken calls made so far.
+    pub fn deletes(&self) -> usize {
+        self.deletes.load(Ordering::Relaxed)
+    }
+
+    fn live_tokens(&self) -> MutexGuard<'_, HashMap<(String, String), Token>> {
         // A panicking test thread cannot leave the map half-written: keep using it.
         self.live
             .lock()
@@ -52,32 +117,44 @@ impl MemoryTokens {
     }
 }
 
+fn outage(operation: &'static str) -> Unavailable {
+    Unavailable {
+        operation,
+        reason: "503".into(),
+    }
+}
+
 impl TokenStore for MemoryTokens {
     async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        if self.down {
-            return Err(Unavailable {
-                operation: "GetToken",
-                reason: "503".into(),
-            });
+        self.gets.fetch_add(1, Ordering::Relaxed);
+        if let Some(delay) = self.get_delay {
+            tokio::time::sleep(delay).await;
+        }
+        if self.get_fails {
+            return Err(outage("GetToken"));
         }
         let key = (app.to_string(), session.to_string());
         Ok(match self.live_tokens().get(&key) {
-            Some(code) => Fetched::Token(Token {
-                app_id: Some(app.into()),
-                session_id: Some(session.into()),
-                challenge_code: Some(ChallengeCode::new(code.clone())),
-            }),
+            Some(token) => Fetched::Token(token.clone()),
             None => Fetched::Missing,
         })
     }
 
     async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.deletes.fetch_add(1, Ordering::Relaxed);
+        if self.delete_fails {
+            return Err(outage("DeleteToken"));
+        }
         let key = (app.to_string(), session.to_string());
-        Ok(match self.live_tokens().remove(&key) {
-            Some(_) => Burned::Deleted,
-            None => Burned::NothingDeleted,
+        let removed = if self.keeps_tokens {
+            self.live_tokens().contains_key(&key)
+        } else {
+            self.live_tokens().remove(&key).is_some()
+        };
+        Ok(if removed && !self.delete_finds_nothing {
+            Burned::Deleted
+        } else {
+            Burned::NothingDeleted
         })
     }
 }
