@@ -159,16 +159,9 @@ $(CARGO_TOOLS)/bin/cargo-deny:
 
 ## fuzz: every trigger's fuzz target for FUZZ_SECONDS each (default 60); fuzz-smoke: 10 s each
 FUZZ_TARGETS := define create verify custom_message
-# Each run's whole output goes to build/fuzz/<target>.log; the summary lines are shown, and a
-# crash, a failed build or any other non-zero exit prints the log's tail and fails the target.
+# tests/fuzz/run.sh seeds each target from tests/fixtures/ and fails on a crash or build error.
 fuzz: $(CARGO_TOOLS)/bin/cargo-fuzz
-	@mkdir -p build/fuzz; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p fuzz/corpus/$$t; log=build/fuzz/$$t.log; \
-	  (cd fuzz && PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo fuzz run -s none $$t corpus/$$t corpus-seeds/$$t -- \
-	    -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1) > $$log 2>&1; rc=$$?; \
-	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY)' $$log | sed "s/^/$$t: /"; \
-	  if [ $$rc -ne 0 ]; then tail -n 40 $$log; echo "$$t: FAILED (exit $$rc), full output in $$log"; exit 1; fi; \
-	done
+	@PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10

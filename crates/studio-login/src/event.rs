@@ -112,12 +112,7 @@ mod tests {
     #[test]
     fn a_cognito_shaped_event_with_a_real_client_id_is_not_a_probe() {
         use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge;
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/verify-answer.json"
-        );
-        let mut event: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut event = crate::test_support::Fixture::VerifyAnswer.event();
         let decoded: CognitoEventUserPoolsVerifyAuthChallenge = decode("verify", &event).unwrap();
         assert!(!is_heartbeat(
             &decoded.cognito_event_user_pools_header.caller_context

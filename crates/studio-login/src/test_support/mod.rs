@@ -6,17 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::{Burned, ChallengeCode, Fetched, Token, TokenStore, Unavailable};
 
-/// A Cognito event fixture from `tests/fixtures/`. Panics with the path when missing: a test
-/// without its fixture cannot mean anything.
-pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+mod fixtures;
+pub use fixtures::Fixture;
 
 /// A token as GetToken answers it: for `app` and `session`, holding `code`.
 pub fn token(app: &str, session: &str, code: &str) -> Token {

@@ -26,7 +26,7 @@ macro_rules! fixtures {
             /// Its JSON text, as the file holds it.
             pub fn text(self) -> &'static str {
                 match self {
-                    $(Fixture::$variant => include_str!(concat!("../../../tests/fixtures/", $file)),)+
+                    $(Fixture::$variant => include_str!(concat!("../../../../tests/fixtures/", $file)),)+
                 }
             }
         }
@@ -67,6 +67,13 @@ impl Fixture {
     pub fn event(self) -> Value {
         serde_json::from_str(self.text())
             .unwrap_or_else(|err| panic!("tests/fixtures/{}: {err}", self.file_name()))
+    }
+}
+
+/// Its file name, as test messages name it.
+impl std::fmt::Display for Fixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.file_name())
     }
 }
 
