@@ -310,6 +310,15 @@ async fn metadata_listener() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
     (format!("http://{address}"), connections)
 }
 
+/// Environment changes that take the role's keys away, then `more`.
+fn without_environment_keys<'a>(
+    more: &[(&'a str, Option<&'a str>)],
+) -> Vec<(&'a str, Option<&'a str>)> {
+    let mut changes = vec![("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)];
+    changes.extend_from_slice(more);
+    changes
+}
+
 fn signed_by(backend: &Backend) -> Vec<(String, u64)> {
     backend.stats().signed_by.into_iter().collect()
 }
@@ -370,15 +379,13 @@ async fn a_named_profile_gives_credentials_and_region() {
         &endpoint,
         Some(APP),
         "INFO",
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
+        &without_environment_keys(&[
             ("AWS_REGION", None),
             ("AWS_PROFILE", Some("studio-admin")),
             ("AWS_SHARED_CREDENTIALS_FILE", Some(&credentials)),
             ("AWS_CONFIG_FILE", Some(&config)),
             ("AWS_EC2_METADATA_SERVICE_ENDPOINT", Some(&imds)),
-        ],
+        ]),
     )
     .await;
     let (session, code) = backend.create_token(APP);
@@ -406,11 +413,7 @@ async fn without_credentials_every_verify_fails_closed() {
         &endpoint,
         Some(APP),
         "INFO",
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
-            ("AWS_EC2_METADATA_DISABLED", Some("true")),
-        ],
+        &without_environment_keys(&[("AWS_EC2_METADATA_DISABLED", Some("true"))]),
     )
     .await;
     let (session, code) = backend.create_token(APP);

@@ -76,6 +76,14 @@ mod tests {
     use crate::backend::config::{retry_config, timeout_config, MAX_ATTEMPTS};
     use crate::{Outcome, Verifier};
 
+    /// App d1abc's session sess-1, answered with its code 123456.
+    const RIGHT_ANSWER: crate::Attempt<'static> = crate::Attempt {
+        app_id: Some("d1abc"),
+        session_id: Some("sess-1"),
+        answer: Some("123456"),
+        user_not_found: false,
+    };
+
     fn get_ok(app: &'static str, session: &'static str, code: &'static str) -> GetTokenOutput {
         GetTokenOutput::builder()
             .app_id(app)
@@ -122,13 +130,7 @@ mod tests {
             .then_output(deleted);
         let store = AmplifyBackendStore::new(client!(&get, &del));
         let verifier = Verifier::new(store, crate::PoolApp::Only("d1abc".into()));
-        let attempt = crate::Attempt {
-            app_id: Some("d1abc"),
-            session_id: Some("sess-1"),
-            answer: Some("123456"),
-            user_not_found: false,
-        };
-        assert_eq!(verifier.verify(&attempt).await, Outcome::Accepted);
+        assert_eq!(verifier.verify(&RIGHT_ANSWER).await, Outcome::Accepted);
         assert_eq!((get.num_calls(), del.num_calls()), (1, 1));
     }
 
@@ -141,13 +143,7 @@ mod tests {
             let del = mock!(Client::delete_token).then_output(deleted);
             let store = AmplifyBackendStore::new(client!(&get, &del));
             let verifier = Verifier::new(store, crate::PoolApp::Only("d1abc".into()));
-            let attempt = crate::Attempt {
-                app_id: Some("d1abc"),
-                session_id: Some("sess-1"),
-                answer: Some("123456"),
-                user_not_found: false,
-            };
-            assert_eq!(verifier.verify(&attempt).await, Outcome::TokenMismatch);
+            assert_eq!(verifier.verify(&RIGHT_ANSWER).await, Outcome::TokenMismatch);
             assert_eq!(del.num_calls(), 1, "still burned");
         }
     }
