@@ -1,7 +1,6 @@
 //! Helpers for this crate's tests, the trigger crates' tests, the benches and the fuzz targets
 //! (feature `test-support`).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -25,7 +24,9 @@ pub fn token(app: &str, session: &str, code: &str) -> Token {
 /// the faults a test needs; each call is counted.
 #[derive(Default)]
 pub struct MemoryTokens {
-    live: Mutex<HashMap<(String, String), Token>>,
+    /// (appId, sessionId, token). A list, not a map: a lookup by `&str` allocates no key, so the
+    /// bench measures the decision rather than the fake.
+    live: Mutex<Vec<(String, String, Token)>>,
     gets: AtomicUsize,
     deletes: AtomicUsize,
     get_fails: bool,
@@ -46,14 +47,14 @@ impl MemoryTokens {
     /// Stores `token` under (app, session): GetToken answers it as it is, even when its own ids
     /// or code differ from the key.
     pub fn insert(&self, app: &str, session: &str, token: Token) {
-        self.live_tokens()
-            .insert((app.to_string(), session.to_string()), token);
+        let mut live = self.live_tokens();
+        live.retain(|(a, s, _)| (a.as_str(), s.as_str()) != (app, session));
+        live.push((app.to_string(), session.to_string(), token));
     }
 
     /// Whether a token is still stored under (app, session).
     pub fn holds(&self, app: &str, session: &str) -> bool {
-        self.live_tokens()
-            .contains_key(&(app.to_string(), session.to_string()))
+        self.position(app, session).is_some()
     }
 
     /// An outage: every GetToken fails.
@@ -102,7 +103,13 @@ impl MemoryTokens {
         self.deletes.load(Ordering::Relaxed)
     }
 
-    fn live_tokens(&self) -> MutexGuard<'_, HashMap<(String, String), Token>> {
+    fn position(&self, app: &str, session: &str) -> Option<usize> {
+        self.live_tokens()
+            .iter()
+            .position(|(a, s, _)| a == app && s == session)
+    }
+
+    fn live_tokens(&self) -> MutexGuard<'_, Vec<(String, String, Token)>> {
         // A panicking test thread cannot leave the map half-written: keep using it.
         self.live
             .lock()
@@ -126,11 +133,13 @@ impl TokenStore for MemoryTokens {
         if self.get_fails {
             return Err(outage("GetToken"));
         }
-        let key = (app.to_string(), session.to_string());
-        Ok(match self.live_tokens().get(&key) {
-            Some(token) => Fetched::Token(token.clone()),
-            None => Fetched::Missing,
-        })
+        let live = self.live_tokens();
+        Ok(
+            match live.iter().find(|(a, s, _)| a == app && s == session) {
+                Some((_, _, token)) => Fetched::Token(token.clone()),
+                None => Fetched::Missing,
+            },
+        )
     }
 
     async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
@@ -138,12 +147,17 @@ impl TokenStore for MemoryTokens {
         if self.delete_fails {
             return Err(outage("DeleteToken"));
         }
-        let key = (app.to_string(), session.to_string());
-        let removed = if self.keeps_tokens {
-            self.live_tokens().contains_key(&key)
-        } else {
-            self.live_tokens().remove(&key).is_some()
+        // One lock for the lookup and the removal: concurrent deletes burn a token once.
+        let mut live = self.live_tokens();
+        let found = live.iter().position(|(a, s, _)| a == app && s == session);
+        let removed = match found {
+            Some(index) if !self.keeps_tokens => {
+                live.remove(index);
+                true
+            }
+            found => found.is_some(),
         };
+        drop(live);
         Ok(if removed && !self.delete_finds_nothing {
             Burned::Deleted
         } else {
