@@ -56,8 +56,7 @@ ARM_BIN_DIR := build/lambda/arm64-bin
 e2e-arm64: build venv tools sam-venv local-backend
 	bash tests/arm64/emulation.sh
 	STUDIO_ARCH=arm64 $(PY) -m pytest tests/e2e/test_login.py tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
-	@rm -rf $(ARM_BIN_DIR); for f in $(FUNCTIONS); do mkdir -p $(ARM_BIN_DIR)/$$f && \
-	  python3 -m zipfile -e $(ARM_DIR)/$$f/bootstrap.zip $(ARM_BIN_DIR)/$$f && chmod +x $(ARM_BIN_DIR)/$$f/bootstrap || exit 1; done
+	tests/arm64/unpack_bootstraps.sh $(ARM_DIR) $(ARM_BIN_DIR) $(FUNCTIONS)
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench warm --bin-dir $(ARM_BIN_DIR) --events 10 --runs 1
 	target/release/lambda-bench race --bin-dir $(ARM_BIN_DIR) --rounds 20 --racers 2
@@ -97,12 +96,7 @@ local-backend:
 
 # Every artifact is checked; the target fails if any is missing or over 4 MB.
 sizes:
-	@status=0; for f in $(FUNCTIONS); do \
-	  z=$(DIR)/$$f/bootstrap.zip; \
-	  if ! s=$$(stat -c %s $$z 2>/dev/null); then echo "$$z: missing"; status=1; continue; fi; \
-	  if [ $$s -le 4000000 ]; then verdict='(<= 4 MB)'; else verdict='(OVER 4 MB)'; status=1; fi; \
-	  printf '%-24s %9d bytes %s\n' $$f $$s "$$verdict"; \
-	done; exit $$status
+	@deploy/sizes.sh $(DIR) $(FUNCTIONS)
 
 ## bench: Rust vs the Node original under a loopback Runtime API; writes build/bench.md
 bench: functions-x86_64 node-original-if-seed
@@ -122,8 +116,7 @@ TEST_CA_DIR := build/lambda/x86_64-test-ca
 functions-test-ca: functions-x86_64
 	$(WITH_TOOLS) cargo lambda build --release --x86-64 --bin verify-auth-challenge \
 	  --features verify-auth-challenge/test-ca --output-format binary --lambda-dir $(TEST_CA_DIR)
-	@for f in define-auth-challenge create-auth-challenge custom-message; do \
-	  mkdir -p $(TEST_CA_DIR)/$$f && cp $(X86_DIR)/$$f/bootstrap $(TEST_CA_DIR)/$$f/bootstrap; done
+	@tests/bench/copy_bootstraps.sh $(X86_DIR) $(TEST_CA_DIR) define-auth-challenge create-auth-challenge custom-message
 
 bench-cold: functions-test-ca node-original-if-seed
 	cargo build --release -p lambda-bench
@@ -159,16 +152,9 @@ $(CARGO_TOOLS)/bin/cargo-deny:
 
 ## fuzz: every trigger's fuzz target for FUZZ_SECONDS each (default 60); fuzz-smoke: 10 s each
 FUZZ_TARGETS := define create verify custom_message
-# Each run's whole output goes to build/fuzz/<target>.log; the summary lines are shown, and a
-# crash, a failed build or any other non-zero exit prints the log's tail and fails the target.
+# tests/fuzz/run.sh seeds each target from tests/fixtures/ and fails on a crash or build error.
 fuzz: $(CARGO_TOOLS)/bin/cargo-fuzz
-	@mkdir -p build/fuzz; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p fuzz/corpus/$$t; log=build/fuzz/$$t.log; \
-	  (cd fuzz && PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" cargo fuzz run -s none $$t corpus/$$t corpus-seeds/$$t -- \
-	    -max_total_time=$(or $(FUZZ_SECONDS),60) -print_final_stats=1) > $$log 2>&1; rc=$$?; \
-	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==|SUMMARY)' $$log | sed "s/^/$$t: /"; \
-	  if [ $$rc -ne 0 ]; then tail -n 40 $$log; echo "$$t: FAILED (exit $$rc), full output in $$log"; exit 1; fi; \
-	done
+	@PATH="$(CURDIR)/$(CARGO_TOOLS)/bin:$$PATH" FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
@@ -287,8 +273,7 @@ RELEASE_ARTIFACTS := build/release-artifacts
 RELEASE_TOOLS = --auditable $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-auditable --cyclonedx $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-cyclonedx
 release: tools $(CARGO_TOOLS)/bin/cargo-auditable $(CARGO_TOOLS)/bin/cargo-cyclonedx
 	$(WITH_TOOLS) python3 deploy/make_release.py $(RELEASE_TOOLS) $(RELEASE_OPTS)
-	@for a in arm64 x86_64; do python3 deploy/release.py unpack $(RELEASE_DIR) --arch $$a --out $(RELEASE_ARTIFACTS)/$$a >/dev/null && \
-	  python3 deploy/check_artifacts.py --arch $$a $(RELEASE_ARTIFACTS)/$$a || exit 1; done
+	@deploy/check_release_artifacts.sh $(RELEASE_DIR) $(RELEASE_ARTIFACTS) arm64 x86_64
 
 ## release-check: build the release again from a clean clone of HEAD in another directory (its own
 ## target dir) and compare the zips byte for byte. CI: RELEASE_CHECK_OPTS="--arch arm64 --only verify-auth-challenge"
@@ -299,9 +284,7 @@ release-check: tools $(CARGO_TOOLS)/bin/cargo-auditable
 	cd $(REPRO_DIR)/elsewhere/amplify-studio-login && $(WITH_TOOLS) CARGO_TARGET_DIR=$(CURDIR)/$(REPRO_DIR)/target \
 	  python3 deploy/make_release.py --auditable $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-auditable \
 	  --target-dir $(CURDIR)/$(REPRO_DIR)/target --out $(CURDIR)/$(REPRO_DIR)/dist $(RELEASE_CHECK_OPTS)
-	@n=0; for z in $(REPRO_DIR)/dist/*/*.zip; do \
-	  if cmp -s $$z $(RELEASE_DIR)/$$(basename $$z); then echo "identical  $$(sha256sum $$z | cut -c1-64)  $$(basename $$z)"; \
-	  else echo "DIFFERENT  $$(basename $$z)"; n=$$((n+1)); fi; done; test $$n -eq 0
+	@deploy/compare_zips.sh $(REPRO_DIR)/dist $(RELEASE_DIR)
 
 ## release-audit: read the embedded dependency list back from every zip (rust-audit-info) and
 ## compare it with Cargo.lock's normal dependencies of that binary (cargo tree)

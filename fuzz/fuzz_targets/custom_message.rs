@@ -1,12 +1,10 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use studio_login::test_support::Fixture;
 use studio_login_fuzz::{block_on, event_from, lambda};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(
-        data,
-        include_str!("../../tests/fixtures/custom-message-invite.json"),
-    ) else {
+    let Some(event) = event_from(data, Fixture::CustomMessageInvite.text()) else {
         return;
     };
     let is_invite = event.get("triggerSource").and_then(|s| s.as_str())

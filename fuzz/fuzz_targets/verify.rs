@@ -2,7 +2,7 @@
 //! verify with an in-memory store holding one token: whatever the event, the answer is accepted
 //! only for exactly that app, session and code, and only once.
 use libfuzzer_sys::fuzz_target;
-use studio_login::test_support::MemoryTokens;
+use studio_login::test_support::{Fixture, MemoryTokens};
 use studio_login::{PoolApp, Verifier};
 use studio_login_fuzz::{block_on, event_from, lambda};
 
@@ -11,10 +11,7 @@ const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
 const CODE: &str = "739105";
 
 fuzz_target!(|data: &[u8]| {
-    let Some(event) = event_from(
-        data,
-        include_str!("../../tests/fixtures/verify-answer.json"),
-    ) else {
+    let Some(event) = event_from(data, Fixture::VerifyAnswer.text()) else {
         return;
     };
     let verifier = Verifier::new(

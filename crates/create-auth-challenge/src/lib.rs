@@ -65,7 +65,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use studio_login::test_support::fixture;
+    use studio_login::test_support::Fixture;
 
     async fn run(payload: Value) -> Result<Value, Error> {
         function_handler(LambdaEvent::new(payload, Default::default())).await
@@ -82,7 +82,7 @@ mod tests {
 
     #[tokio::test]
     async fn first_call_sets_secret_and_metadata() {
-        let out = run(fixture("create-first-call.json")).await.unwrap();
+        let out = run(Fixture::CreateFirstCall.event()).await.unwrap();
         let response = &out["response"];
         assert_eq!(response["challengeMetadata"], CHALLENGE_METADATA);
         assert_eq!(response["publicChallengeParameters"], json!({}));
@@ -94,8 +94,8 @@ mod tests {
 
     #[tokio::test]
     async fn each_call_gets_a_new_secret_and_keeps_public_parameters() {
-        let first = run(fixture("create-second-call.json")).await.unwrap();
-        let second = run(fixture("create-second-call.json")).await.unwrap();
+        let first = run(Fixture::CreateSecondCall.event()).await.unwrap();
+        let second = run(Fixture::CreateSecondCall.event()).await.unwrap();
         let secret =
             |out: &Value| out["response"]["privateChallengeParameters"][SECRET_KEY].clone();
         assert_ne!(secret(&first), secret(&second));

@@ -226,7 +226,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use studio_login::test_support::fixture;
+    use studio_login::test_support::Fixture;
 
     async fn run(payload: Value) -> Value {
         function_handler(LambdaEvent::new(payload, Default::default()))
@@ -242,7 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn invitation_has_subject_project_credentials_and_studio_link() {
-        let out = run(fixture("custom-message-invite.json")).await;
+        let out = run(Fixture::CustomMessageInvite.event()).await;
         assert_eq!(out["response"]["emailSubject"], EMAIL_SUBJECT);
         assert_eq!(out["response"]["smsMessage"], Value::Null);
         let html = email(&out);
@@ -259,7 +259,7 @@ mod tests {
 
     #[tokio::test]
     async fn app_link_is_used_without_region_and_short_names_become_amplify() {
-        let out = run(fixture("custom-message-invite-applink-only.json")).await;
+        let out = run(Fixture::CustomMessageInviteApplinkOnly.event()).await;
         let html = email(&out);
         assert!(html.contains("<b>amplify (d1a2b3c4d5e6f7)</b>"), "{html}");
         assert!(html.contains("href=\"https://eu-west-1.admin.amplifyapp.com/admin/login?appId=d1a2b3c4d5e6f7&amp;backendEnvironmentName=dev\""), "{html}");
@@ -268,10 +268,10 @@ mod tests {
     #[tokio::test]
     async fn no_metadata_still_gives_a_valid_invitation_without_undefined() {
         for name in [
-            "custom-message-invite-no-metadata.json",
-            "custom-message-invite-metadata-absent.json",
+            Fixture::CustomMessageInviteNoMetadata,
+            Fixture::CustomMessageInviteMetadataAbsent,
         ] {
-            let out = run(fixture(name)).await;
+            let out = run(name.event()).await;
             let html = email(&out);
             assert!(
                 html.contains(USERNAME_PLACEHOLDER) && html.contains(CODE_PLACEHOLDER),
@@ -287,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn hostile_metadata_is_escaped_and_script_links_dropped() {
-        let out = run(fixture("custom-message-invite-hostile.json")).await;
+        let out = run(Fixture::CustomMessageInviteHostile.event()).await;
         let html = email(&out);
         assert!(
             !html.contains("<script") && !html.contains("<img") && !html.contains("<i>"),
@@ -304,11 +304,11 @@ mod tests {
     #[tokio::test]
     async fn other_sources_pass_through_byte_for_byte() {
         for name in [
-            "custom-message-signup.json",
-            "custom-message-forgot-password.json",
-            "custom-message-unknown-source.json",
+            Fixture::CustomMessageSignup,
+            Fixture::CustomMessageForgotPassword,
+            Fixture::CustomMessageUnknownSource,
         ] {
-            let input = fixture(name);
+            let input = name.event();
             assert_eq!(run(input.clone()).await, input, "{name}");
         }
         let odd = json!({"triggerSource": 42});

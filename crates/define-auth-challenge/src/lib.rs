@@ -131,7 +131,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use studio_login::test_support::fixture;
+    use studio_login::test_support::Fixture;
 
     #[test]
     fn every_decision_has_its_own_metric_name() {
@@ -323,44 +323,44 @@ mod tests {
     async fn fixtures_get_the_documented_answers() {
         let cases = [
             (
-                "define-first-call.json",
+                Fixture::DefineFirstCall,
                 json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
             (
-                "define-session-absent.json",
+                Fixture::DefineSessionAbsent,
                 json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
             (
-                "define-session-null.json",
+                Fixture::DefineSessionNull,
                 json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
             (
-                "define-correct-answer.json",
+                Fixture::DefineCorrectAnswer,
                 json!({"challengeName": null, "issueTokens": true, "failAuthentication": false}),
             ),
             (
-                "define-one-wrong.json",
+                Fixture::DefineOneWrong,
                 json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
             (
-                "define-three-wrong.json",
+                Fixture::DefineThreeWrong,
                 json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
             ),
             (
-                "define-null-entry.json",
+                Fixture::DefineNullEntry,
                 json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
             ),
             (
-                "define-password-verifier.json",
+                Fixture::DefinePasswordVerifier,
                 json!({"challengeName": null, "issueTokens": false, "failAuthentication": true}),
             ),
             (
-                "define-user-not-found.json",
+                Fixture::DefineUserNotFound,
                 json!({"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}),
             ),
         ];
         for (name, expected) in cases {
-            let input = fixture(name);
+            let input = name.event();
             let output = run(input.clone())
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -5,25 +5,8 @@ use std::hint::black_box;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult as ChallengeResult;
 use criterion::{criterion_group, criterion_main, Criterion};
-use studio_login::{
-    Attempt, Burned, ChallengeCode, Fetched, PoolApp, Token, TokenStore, Unavailable, Verifier,
-};
-
-/// Always holds the token and always deletes it: measures the decision logic alone.
-struct Ready;
-
-impl TokenStore for Ready {
-    async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
-        Ok(Fetched::Token(Token {
-            app_id: Some(app.into()),
-            session_id: Some(session.into()),
-            challenge_code: Some(ChallengeCode::new("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue")),
-        }))
-    }
-    async fn delete_token(&self, _: &str, _: &str) -> Result<Burned, Unavailable> {
-        Ok(Burned::Deleted)
-    }
-}
+use studio_login::test_support::MemoryTokens;
+use studio_login::{Attempt, ChallengeCode, PoolApp, Verifier};
 
 fn token_comparison(c: &mut Criterion) {
     let code = ChallengeCode::new("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue");
@@ -52,11 +35,16 @@ fn verify_decision(c: &mut Criterion) {
         .enable_time()
         .build()
         .expect("runtime");
-    let verifier = Verifier::new(Ready, PoolApp::Only("d1a2b3c4d5e6f7".into()));
+    const APP: &str = "d1a2b3c4d5e6f7";
+    const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
+    const CODE: &str = "kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue";
+    // Always holds the token and always reports it deleted: measures the decision logic alone.
+    let store = MemoryTokens::holding(APP, SESSION, CODE).keeping_tokens();
+    let verifier = Verifier::new(store, PoolApp::Only(APP.into()));
     let attempt = Attempt {
-        app_id: Some("d1a2b3c4d5e6f7"),
-        session_id: Some("8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11"),
-        answer: Some("kq3VhN0bXk2f9TzP4wLr8sYc1JmGa6Ue"),
+        app_id: Some(APP),
+        session_id: Some(SESSION),
+        answer: Some(CODE),
         user_not_found: false,
     };
     c.bench_function("verify/decision with an in-memory store", |b| {

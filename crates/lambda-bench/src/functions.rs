@@ -2,6 +2,7 @@
 
 use local_amplifybackend::Backend;
 use serde_json::{json, Value};
+use test_support::Fixture;
 
 /// The local backend's app id, as the functions are configured (`AMPLIFY_APP_ID`).
 pub const APP_ID: &str = "d1a2b3c4d5e6f7";
@@ -110,48 +111,7 @@ impl Function {
 
 /// A verify event for this app's token `session`, answered with `answer`.
 pub fn verify_event(session: &str, answer: &str) -> Value {
-    let mut event = Fixture::VerifyMinistack.event();
-    event["request"]["clientMetadata"] = json!({"appId": APP_ID, "sessionId": session});
-    event["request"]["challengeAnswer"] = json!(answer);
-    event
-}
-
-/// The fixtures under `tests/fixtures/` the bench sends.
-#[derive(Clone, Copy, Debug)]
-enum Fixture {
-    DefineFirstCall,
-    DefineCorrectAnswer,
-    DefineThreeWrong,
-    CreateFirstCall,
-    VerifyMinistack,
-    CustomMessageInvite,
-}
-
-impl Fixture {
-    fn event(self) -> Value {
-        let text = match self {
-            Fixture::DefineFirstCall => {
-                include_str!("../../../tests/fixtures/define-first-call.json")
-            }
-            Fixture::DefineCorrectAnswer => {
-                include_str!("../../../tests/fixtures/define-correct-answer.json")
-            }
-            Fixture::DefineThreeWrong => {
-                include_str!("../../../tests/fixtures/define-three-wrong.json")
-            }
-            Fixture::CreateFirstCall => {
-                include_str!("../../../tests/fixtures/create-first-call.json")
-            }
-            Fixture::VerifyMinistack => {
-                include_str!("../../../tests/fixtures/verify-ministack.json")
-            }
-            Fixture::CustomMessageInvite => {
-                include_str!("../../../tests/fixtures/custom-message-invite.json")
-            }
-        };
-        // The fixtures are JSON (the fixture tests parse each one); `Null` would fail the check.
-        serde_json::from_str(text).unwrap_or(Value::Null)
-    }
+    test_support::events::verify_event(Fixture::VerifyMinistack, APP_ID, session, json!(answer))
 }
 
 /// Checks one answer; `Err` says what was wrong.
@@ -172,23 +132,4 @@ fn expect(path: &'static str, want: Value) -> Check {
             Err(format!("{path}: expected {want}, got {got}"))
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_fixture_parses() {
-        for fixture in [
-            Fixture::DefineFirstCall,
-            Fixture::DefineCorrectAnswer,
-            Fixture::DefineThreeWrong,
-            Fixture::CreateFirstCall,
-            Fixture::VerifyMinistack,
-            Fixture::CustomMessageInvite,
-        ] {
-            assert!(fixture.event().is_object(), "{fixture:?}");
-        }
-    }
 }

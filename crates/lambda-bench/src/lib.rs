@@ -5,7 +5,9 @@ pub mod cold;
 pub mod functions;
 pub mod proc_stats;
 pub mod race;
-pub mod runtime_api;
 pub mod spawn;
 pub mod stats;
 pub mod warm;
+
+// The loopback Runtime API lives in the dev-only test-support crate, shared with the tests.
+pub use test_support::runtime_api;

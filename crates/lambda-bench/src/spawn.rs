@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use test_support::process::FunctionProcess;
+
 use crate::functions::{Function, APP_ID};
 
 /// One bootstrap to measure: ours, or the Node original (which answers as verify).
@@ -63,7 +65,8 @@ pub fn bootstrap(bin_dir: &Path, function: Function) -> PathBuf {
 }
 
 /// A function process as Lambda would start it: a clean environment with the Runtime API address,
-/// the function's settings and fake credentials (the local backend checks only their shape).
+/// the function's settings and fake credentials (the local backend checks only their shape), its
+/// output discarded.
 pub fn function_process(
     program: impl AsRef<std::ffi::OsStr>,
     args: &[String],
@@ -72,27 +75,21 @@ pub fn function_process(
     endpoint: &str,
     log_level: &str,
 ) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(program);
+    let mut command = FunctionProcess {
+        function,
+        runtime_api,
+        endpoint,
+        log_level,
+        app_id: Some(APP_ID),
+        access_key_id: "AKIDBENCH",
+        secret_access_key: "bench-secret",
+        session_token: Some("bench-session"),
+    }
+    .command(program, args);
     command
-        .args(args)
-        .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", function)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-        .env("AWS_SECRET_ACCESS_KEY", "bench-secret")
-        .env("AWS_SESSION_TOKEN", "bench-session")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_LAMBDA_LOG_LEVEL", log_level)
-        .env("ENDPOINT", endpoint)
-        .env("AMPLIFY_APP_ID", APP_ID)
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+        .stderr(Stdio::null());
     command
 }
 

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use aws_sdk_amplifybackend::config::{Credentials, Region};
 use lambda_bench::cold;
-use studio_login::{client, config_loader, AmplifyBackendStore, Fetched, TokenStore};
+use studio_login::{AmplifyBackendStore, Fetched, TokenStore};
+use test_support::backend::local_client;
 
 #[cfg(not(feature = "test-ca"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -15,13 +15,7 @@ async fn a_root_named_by_the_operator_setting_is_trusted() {
     let ca = cold::test_ca(Path::new(&dir)).expect("test CA");
     let (endpoint, backend) = cold::tls_backend(&ca).await.expect("TLS backend");
     std::env::set_var(studio_login::EXTRA_CA_CERTS_ENV, &ca.node_extra_ca_certs);
-    let config = config_loader()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let store = AmplifyBackendStore::new(client(&config));
+    let store = AmplifyBackendStore::new(local_client(&endpoint).await);
     let (session, _code) = backend.create_token("app1");
     let fetched = store.get_token("app1", &session).await;
     assert!(matches!(fetched, Ok(Fetched::Token(_))), "{fetched:?}");

@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use aws_sdk_amplifybackend::config::{Credentials, Region};
 use lambda_bench::cold;
-use studio_login::{client, config_loader, AmplifyBackendStore, TokenStore};
+use studio_login::{AmplifyBackendStore, TokenStore};
+use test_support::backend::local_client;
 
 #[cfg(not(feature = "test-ca"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,13 +18,7 @@ async fn a_server_outside_amazons_roots_is_refused() {
     let (endpoint, backend) = cold::tls_backend(&ca).await.expect("TLS backend");
     std::env::set_var("SSL_CERT_FILE", &ca.ssl_cert_file);
     std::env::set_var("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs);
-    let config = config_loader()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let store = AmplifyBackendStore::new(client(&config));
+    let store = AmplifyBackendStore::new(local_client(&endpoint).await);
     let (session, _code) = backend.create_token("app1");
     let refused = store
         .get_token("app1", &session)

@@ -219,16 +219,9 @@ fn stats_reply(backend: &Backend) -> Reply {
 }
 
 /// The connection is dropped when the service returns an error.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("fault injected: connection reset")]
 struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("fault injected: connection reset")
-    }
-}
-
-impl std::error::Error for DropConnection {}
 
 async fn handle(
     backend: Arc<Backend>,

@@ -13,19 +13,12 @@ use serde_json::Value;
 /// could hold an answer or a temporary password), only serde's description of where it broke;
 /// even that goes to the log only: the error's text (which Cognito hands to the caller) names the
 /// trigger and nothing else.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("malformed {trigger} event")]
 pub struct BadEvent {
     pub trigger: &'static str,
     pub reason: String,
 }
-
-impl std::fmt::Display for BadEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "malformed {} event", self.trigger)
-    }
-}
-
-impl std::error::Error for BadEvent {}
 
 /// Decode a typed event from the raw payload, logging (without content) when it fails.
 pub fn decode<T: DeserializeOwned>(trigger: &'static str, payload: &Value) -> Result<T, BadEvent> {
@@ -119,12 +112,7 @@ mod tests {
     #[test]
     fn a_cognito_shaped_event_with_a_real_client_id_is_not_a_probe() {
         use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge;
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/verify-answer.json"
-        );
-        let mut event: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut event = crate::test_support::Fixture::VerifyAnswer.event();
         let decoded: CognitoEventUserPoolsVerifyAuthChallenge = decode("verify", &event).unwrap();
         assert!(!is_heartbeat(
             &decoded.cognito_event_user_pools_header.caller_context

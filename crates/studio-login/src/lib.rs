@@ -10,10 +10,9 @@ mod backend;
 pub mod event;
 pub mod logging;
 mod secret;
-mod tls_error;
 mod verify;
 
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
 pub use backend::{
@@ -51,23 +50,12 @@ pub enum Burned {
 }
 
 /// The backend could not answer (throttling, timeouts, 5xx, connection failures), after retries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("AmplifyBackend {operation} unavailable: {reason}")]
 pub struct Unavailable {
     pub operation: &'static str,
     pub reason: String,
 }
-
-impl std::fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "AmplifyBackend {} unavailable: {}",
-            self.operation, self.reason
-        )
-    }
-}
-
-impl std::error::Error for Unavailable {}
 
 /// Where challenge tokens live. [`AmplifyBackendStore`] is the real one.
 pub trait TokenStore: Send + Sync {

@@ -190,86 +190,9 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
     use super::*;
-    use crate::{ChallengeCode, Token};
-
-    /// An in-memory store for the decision logic; the SDK-backed store has its own tests.
-    #[derive(Default)]
-    struct MemoryStore {
-        tokens: Mutex<HashMap<(String, String), Token>>,
-        calls: Mutex<Vec<&'static str>>,
-        get_fails: bool,
-        delete_fails: bool,
-        delete_finds_nothing: bool,
-        get_delay: Option<Duration>,
-    }
-
-    impl MemoryStore {
-        fn with_token(app: &str, session: &str, code: &str) -> Self {
-            let store = Self::default();
-            store.insert(app, session, token(app, session, code));
-            store
-        }
-        fn insert(&self, app: &str, session: &str, token: Token) {
-            let key = (app.to_string(), session.to_string());
-            self.tokens.lock().unwrap().insert(key, token);
-        }
-        fn calls(&self) -> Vec<&'static str> {
-            self.calls.lock().unwrap().clone()
-        }
-        fn holds(&self, app: &str, session: &str) -> bool {
-            let key = (app.to_string(), session.to_string());
-            self.tokens.lock().unwrap().contains_key(&key)
-        }
-    }
-
-    fn token(app: &str, session: &str, code: &str) -> Token {
-        Token {
-            app_id: Some(app.into()),
-            session_id: Some(session.into()),
-            challenge_code: Some(ChallengeCode::new(code)),
-        }
-    }
-
-    fn down(operation: &'static str) -> Unavailable {
-        Unavailable {
-            operation,
-            reason: "test".into(),
-        }
-    }
-
-    impl TokenStore for MemoryStore {
-        async fn get_token(&self, app: &str, session: &str) -> Result<Fetched, Unavailable> {
-            self.calls.lock().unwrap().push("get");
-            if let Some(delay) = self.get_delay {
-                tokio::time::sleep(delay).await;
-            }
-            if self.get_fails {
-                return Err(down("GetToken"));
-            }
-            let key = (app.to_string(), session.to_string());
-            Ok(match self.tokens.lock().unwrap().get(&key) {
-                Some(token) => Fetched::Token(token.clone()),
-                None => Fetched::Missing,
-            })
-        }
-        async fn delete_token(&self, app: &str, session: &str) -> Result<Burned, Unavailable> {
-            self.calls.lock().unwrap().push("delete");
-            if self.delete_fails {
-                return Err(down("DeleteToken"));
-            }
-            let key = (app.to_string(), session.to_string());
-            let removed = self.tokens.lock().unwrap().remove(&key).is_some();
-            Ok(if removed && !self.delete_finds_nothing {
-                Burned::Deleted
-            } else {
-                Burned::NothingDeleted
-            })
-        }
-    }
+    use crate::test_support::{token, MemoryTokens};
+    use crate::Token;
 
     fn attempt<'a>(app: &'a str, session: &'a str, answer: &'a str) -> Attempt<'a> {
         Attempt {
@@ -282,15 +205,15 @@ mod tests {
 
     #[tokio::test]
     async fn right_code_is_accepted_once_and_burned() {
-        let verifier = Verifier::new(
-            MemoryStore::with_token("app1", "s1", "424242"),
-            PoolApp::Any,
-        );
+        let verifier = Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "424242")).await,
             Outcome::Accepted
         );
-        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 1)
+        );
         assert!(!verifier.store().holds("app1", "s1"));
         // The same code again: the token is gone.
         assert_eq!(
@@ -301,15 +224,15 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_code_is_rejected_and_still_burns_the_token() {
-        let verifier = Verifier::new(
-            MemoryStore::with_token("app1", "s1", "424242"),
-            PoolApp::Any,
-        );
+        let verifier = Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "000000")).await,
             Outcome::WrongAnswer
         );
-        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 1)
+        );
         assert!(!verifier.store().holds("app1", "s1"));
         // The right code after a wrong one is a clean "no such token", not an error.
         let retry = verifier.verify(&attempt("app1", "s1", "424242")).await;
@@ -320,10 +243,8 @@ mod tests {
     #[tokio::test]
     async fn absent_or_empty_answer_is_a_wrong_answer() {
         for answer in [None, Some("")] {
-            let verifier = Verifier::new(
-                MemoryStore::with_token("app1", "s1", "424242"),
-                PoolApp::Any,
-            );
+            let verifier =
+                Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
             let attempt = Attempt {
                 answer,
                 ..attempt("app1", "s1", "")
@@ -335,7 +256,7 @@ mod tests {
 
     #[tokio::test]
     async fn token_without_a_code_accepts_nothing() {
-        let store = MemoryStore::default();
+        let store = MemoryTokens::default();
         store.insert(
             "app1",
             "s1",
@@ -349,7 +270,7 @@ mod tests {
             verifier.verify(&attempt("app1", "s1", "")).await,
             Outcome::WrongAnswer
         );
-        let store = MemoryStore::default();
+        let store = MemoryTokens::default();
         store.insert("app1", "s1", token("app1", "s1", ""));
         let verifier = Verifier::new(store, PoolApp::Any);
         assert_eq!(
@@ -363,40 +284,37 @@ mod tests {
         // (store, pool app, attempt): one case per way an outcome is reached.
         let cases = [
             (
-                MemoryStore::with_token("app1", "s1", "424242"),
+                MemoryTokens::holding("app1", "s1", "424242"),
                 PoolApp::Any,
                 attempt("app1", "s1", "424242"),
             ),
             (
-                MemoryStore::with_token("app1", "s1", "424242"),
+                MemoryTokens::holding("app1", "s1", "424242"),
                 PoolApp::Any,
                 attempt("app1", "s1", "000000"),
             ),
             (
-                MemoryStore::default(),
+                MemoryTokens::default(),
                 PoolApp::Any,
                 attempt("app1", "s1", "424242"),
             ),
             (
-                MemoryStore::default(),
+                MemoryTokens::default(),
                 PoolApp::Any,
                 attempt("", "s1", "424242"),
             ),
             (
-                MemoryStore::default(),
+                MemoryTokens::default(),
                 PoolApp::Only("app2".into()),
                 attempt("app1", "s1", "424242"),
             ),
             (
-                MemoryStore::default(),
+                MemoryTokens::default(),
                 PoolApp::Unset,
                 attempt("app1", "s1", "424242"),
             ),
             (
-                MemoryStore {
-                    get_fails: true,
-                    ..MemoryStore::default()
-                },
+                MemoryTokens::default().down(),
                 PoolApp::Any,
                 attempt("app1", "s1", "424242"),
             ),
@@ -407,7 +325,7 @@ mod tests {
             let calls = verifier.store().calls();
             assert_eq!(
                 outcome.called_backend(),
-                !calls.is_empty(),
+                calls != 0,
                 "{outcome:?}: {calls:?}"
             );
         }
@@ -428,33 +346,31 @@ mod tests {
             attempt("app1", "", "424242"),
         ];
         for case in cases {
-            let verifier = Verifier::new(
-                MemoryStore::with_token("app1", "s1", "424242"),
-                PoolApp::Any,
-            );
+            let verifier =
+                Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
             assert_eq!(verifier.verify(&case).await, Outcome::MissingMetadata);
-            assert!(verifier.store().calls().is_empty());
+            assert!(verifier.store().calls() == 0);
         }
     }
 
     #[tokio::test]
     async fn another_apps_code_is_refused_without_touching_its_token() {
         let verifier = Verifier::new(
-            MemoryStore::with_token("appB", "s1", "424242"),
+            MemoryTokens::holding("appB", "s1", "424242"),
             PoolApp::Only("appA".into()),
         );
         assert_eq!(
             verifier.verify(&attempt("appB", "s1", "424242")).await,
             Outcome::ForeignApp
         );
-        assert!(verifier.store().calls().is_empty());
+        assert!(verifier.store().calls() == 0);
         assert!(verifier.store().holds("appB", "s1"));
     }
 
     #[tokio::test]
     async fn own_app_is_accepted_when_pool_app_is_configured() {
         let verifier = Verifier::new(
-            MemoryStore::with_token("appA", "s1", "424242"),
+            MemoryTokens::holding("appA", "s1", "424242"),
             PoolApp::Only("appA".into()),
         );
         assert_eq!(
@@ -477,14 +393,14 @@ mod tests {
     #[tokio::test]
     async fn an_unconfigured_pool_refuses_every_code_without_calling_the_backend() {
         let verifier = Verifier::new(
-            MemoryStore::with_token("app1", "s1", "424242"),
+            MemoryTokens::holding("app1", "s1", "424242"),
             PoolApp::Unset,
         );
         assert_eq!(
             verifier.verify(&attempt("app1", "s1", "424242")).await,
             Outcome::NotConfigured
         );
-        assert!(verifier.store().calls().is_empty());
+        assert!(verifier.store().calls() == 0);
         assert!(verifier.store().holds("app1", "s1"));
     }
 
@@ -495,49 +411,53 @@ mod tests {
             ..attempt("app1", "s1", answer)
         };
         // The right code: the same two calls as for a team member, then refused.
-        let verifier = Verifier::new(
-            MemoryStore::with_token("app1", "s1", "424242"),
-            PoolApp::Any,
-        );
+        let verifier = Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
         assert_eq!(
             verifier.verify(&unknown("424242")).await,
             Outcome::UnknownUser
         );
-        assert_eq!(verifier.store().calls(), ["get", "delete"]);
-        // A wrong code: the same calls as a known user's wrong code.
-        let verifier = Verifier::new(
-            MemoryStore::with_token("app1", "s1", "424242"),
-            PoolApp::Any,
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 1)
         );
+        // A wrong code: the same calls as a known user's wrong code.
+        let verifier = Verifier::new(MemoryTokens::holding("app1", "s1", "424242"), PoolApp::Any);
         assert_eq!(
             verifier.verify(&unknown("000000")).await,
             Outcome::UnknownUser
         );
-        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 1)
+        );
         // No token: exactly as for a known user.
-        let verifier = Verifier::new(MemoryStore::default(), PoolApp::Any);
+        let verifier = Verifier::new(MemoryTokens::default(), PoolApp::Any);
         assert_eq!(verifier.verify(&unknown("1")).await, Outcome::NoSuchToken);
-        assert_eq!(verifier.store().calls(), ["get"]);
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 0)
+        );
     }
 
     #[tokio::test]
     async fn token_for_another_app_or_session_is_never_accepted() {
         for stored in [token("appX", "s1", "424242"), token("app1", "sX", "424242")] {
-            let store = MemoryStore::default();
+            let store = MemoryTokens::default();
             store.insert("app1", "s1", stored);
             let verifier = Verifier::new(store, PoolApp::Any);
             let outcome = verifier.verify(&attempt("app1", "s1", "424242")).await;
             assert_eq!(outcome, Outcome::TokenMismatch);
-            assert_eq!(verifier.store().calls(), ["get", "delete"], "still burned");
+            assert_eq!(
+                (verifier.store().gets(), verifier.store().deletes()),
+                (1, 1),
+                "still burned"
+            );
         }
     }
 
     #[tokio::test]
     async fn matching_code_whose_delete_found_nothing_is_a_replay() {
-        let store = MemoryStore {
-            delete_finds_nothing: true,
-            ..MemoryStore::default()
-        };
+        let store = MemoryTokens::default().delete_finds_nothing();
         store.insert("app1", "s1", token("app1", "s1", "424242"));
         let verifier = Verifier::new(store, PoolApp::Any);
         assert_eq!(
@@ -548,34 +468,28 @@ mod tests {
 
     #[tokio::test]
     async fn backend_faults_fail_closed() {
-        let get_down = MemoryStore {
-            get_fails: true,
-            ..MemoryStore::with_token("a", "s", "1")
-        };
+        let get_down = MemoryTokens::holding("a", "s", "1").down();
         let outcome = Verifier::new(get_down, PoolApp::Any)
             .verify(&attempt("a", "s", "1"))
             .await;
         assert!(matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "GetToken"));
         assert!(!outcome.answer_correct());
 
-        let delete_down = MemoryStore {
-            delete_fails: true,
-            ..MemoryStore::with_token("a", "s", "1")
-        };
+        let delete_down = MemoryTokens::holding("a", "s", "1").delete_down();
         let verifier = Verifier::new(delete_down, PoolApp::Any);
         let outcome = verifier.verify(&attempt("a", "s", "1")).await;
         assert!(
             matches!(outcome, Outcome::BackendUnavailable(ref u) if u.operation == "DeleteToken")
         );
-        assert_eq!(verifier.store().calls(), ["get", "delete"]);
+        assert_eq!(
+            (verifier.store().gets(), verifier.store().deletes()),
+            (1, 1)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_hanging_backend_is_cut_off_within_the_budget() {
-        let slow = MemoryStore {
-            get_delay: Some(Duration::from_secs(60)),
-            ..MemoryStore::with_token("a", "s", "1")
-        };
+        let slow = MemoryTokens::holding("a", "s", "1").get_delayed(Duration::from_secs(60));
         let started = tokio::time::Instant::now();
         let outcome = Verifier::new(slow, PoolApp::Any)
             .verify(&attempt("a", "s", "1"))

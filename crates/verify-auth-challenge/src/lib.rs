@@ -198,7 +198,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use studio_login::test_support::{fixture, MemoryTokens};
+    use studio_login::test_support::{Fixture, MemoryTokens};
 
     const APP: &str = "d1a2b3c4d5e6f7";
     const SESSION: &str = "8d1f0d6f-3f4e-4a4b-9c55-5b7a1f0e2c11";
@@ -221,10 +221,10 @@ mod tests {
             PoolApp::Only(APP.into()),
         );
         assert!(answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
         assert!(!answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
     }
 
@@ -232,7 +232,7 @@ mod tests {
     async fn ministack_shaped_event_with_session_is_understood() {
         let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
         assert!(answer_correct(
-            &run(&verifier, fixture("verify-ministack.json"))
+            &run(&verifier, Fixture::VerifyMinistack.event())
                 .await
                 .unwrap()
         ));
@@ -241,25 +241,25 @@ mod tests {
     #[tokio::test]
     async fn wrong_code_is_a_clean_false_and_burns_the_token() {
         let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
-        let mut wrong = fixture("verify-answer.json");
+        let mut wrong = Fixture::VerifyAnswer.event();
         wrong["request"]["challengeAnswer"] = json!("000000");
         assert!(!answer_correct(&run(&verifier, wrong).await.unwrap()));
         // Attempt 2 with the right code: a clean false (the original threw NotFound here).
         assert!(!answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
     }
 
     #[tokio::test]
     async fn odd_inputs_are_clean_falses() {
         for (name, backend_calls) in [
-            ("verify-no-client-metadata.json", 0),
-            ("verify-partial-metadata.json", 0),
-            ("verify-non-string-answer.json", 2),
-            ("verify-null-answer.json", 2),
+            (Fixture::VerifyNoClientMetadata, 0),
+            (Fixture::VerifyPartialMetadata, 0),
+            (Fixture::VerifyNonStringAnswer, 2),
+            (Fixture::VerifyNullAnswer, 2),
         ] {
             let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
-            let out = run(&verifier, fixture(name))
+            let out = run(&verifier, name.event())
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!answer_correct(&out), "{name}");
@@ -274,7 +274,7 @@ mod tests {
             PoolApp::Only("dOTHERAPP".into()),
         );
         assert!(!answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
     }
 
@@ -282,11 +282,11 @@ mod tests {
     async fn star_keeps_the_original_any_app_behaviour_and_unset_refuses_all() {
         let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
         assert!(answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
         let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Unset);
         assert!(!answer_correct(
-            &run(&verifier, fixture("verify-answer.json")).await.unwrap()
+            &run(&verifier, Fixture::VerifyAnswer.event()).await.unwrap()
         ));
         assert_eq!(verifier.store().calls(), 0);
     }
@@ -294,7 +294,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_user_with_the_right_code_is_refused_after_the_same_calls() {
         let verifier = Verifier::new(MemoryTokens::holding(APP, SESSION, CODE), PoolApp::Any);
-        let mut unknown = fixture("verify-answer.json");
+        let mut unknown = Fixture::VerifyAnswer.event();
         unknown["request"]["userNotFound"] = json!(true);
         assert!(!answer_correct(&run(&verifier, unknown).await.unwrap()));
         assert_eq!(
@@ -310,7 +310,7 @@ mod tests {
             MemoryTokens::holding(APP, SESSION, CODE),
             PoolApp::Only(APP.into()),
         );
-        let mut probe = fixture("verify-answer.json");
+        let mut probe = Fixture::VerifyAnswer.event();
         probe["callerContext"]["clientId"] = json!(studio_login::event::HEARTBEAT_CLIENT_ID);
         probe["request"]["clientMetadata"]["sessionId"] = json!("no-such-session");
         assert!(!answer_correct(
@@ -330,7 +330,7 @@ mod tests {
             MemoryTokens::holding(APP, SESSION, CODE).down(),
             PoolApp::Any,
         );
-        let err = run(&verifier, fixture("verify-answer.json"))
+        let err = run(&verifier, Fixture::VerifyAnswer.event())
             .await
             .expect_err("fails closed");
         assert_eq!(err.to_string(), VERIFY_FAILED);

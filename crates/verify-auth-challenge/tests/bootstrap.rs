@@ -7,10 +7,12 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lambda_bench::runtime_api::{self, Invocation, RuntimeApi};
 use local_amplifybackend::{Backend, Fault, FaultKind, Operation};
 use serde_json::{json, Value};
-use studio_login::test_support::fixture;
+use test_support::backend::start_local_backend as backend;
+use test_support::process::FunctionProcess;
+use test_support::runtime_api::{self, Invocation, RuntimeApi};
+use test_support::{events, Fixture};
 use tokio::io::AsyncReadExt;
 use verify_auth_challenge::VERIFY_FAILED;
 
@@ -47,29 +49,24 @@ impl Function {
             api.address.port()
         ));
         let _ = std::fs::create_dir_all(&home);
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_verify-auth-challenge"));
+        let runtime_api = api.address.to_string();
+        let mut command = FunctionProcess {
+            function: "verify-auth-challenge",
+            runtime_api: &runtime_api,
+            endpoint,
+            log_level: level,
+            app_id,
+            access_key_id: "AKIDBOOTSTRAPTEST",
+            secret_access_key: "bootstrap-test-secret",
+            session_token: None,
+        }
+        .command(env!("CARGO_BIN_EXE_verify-auth-challenge"), &[]);
         command
-            .env_clear()
             .env("HOME", &home)
             // Nothing listens there: a connection attempt fails fast instead of waiting.
             .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
-            .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "verify-auth-challenge")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDBOOTSTRAPTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "bootstrap-test-secret")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_LAMBDA_LOG_LEVEL", level)
-            .env("ENDPOINT", endpoint)
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        if let Some(app_id) = app_id {
-            command.env("AMPLIFY_APP_ID", app_id);
-        }
+            .stderr(Stdio::piped());
         for (name, value) in changes {
             match value {
                 Some(value) => command.env(name, value),
@@ -130,18 +127,8 @@ impl Function {
     }
 }
 
-async fn backend() -> (String, Arc<Backend>) {
-    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
-        .await
-        .expect("local AmplifyBackend");
-    (format!("http://{address}"), backend)
-}
-
 fn event(app: &str, session: &str, answer: Value) -> Value {
-    let mut event = fixture("verify-answer.json");
-    event["request"]["clientMetadata"] = json!({"appId": app, "sessionId": session});
-    event["request"]["challengeAnswer"] = answer;
-    event
+    events::verify_event(Fixture::VerifyAnswer, app, session, answer)
 }
 
 fn answer_correct(answer: &Result<Value, String>) -> Option<bool> {
@@ -323,6 +310,15 @@ async fn metadata_listener() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
     (format!("http://{address}"), connections)
 }
 
+/// Environment changes that take the role's keys away, then `more`.
+fn without_environment_keys<'a>(
+    more: &[(&'a str, Option<&'a str>)],
+) -> Vec<(&'a str, Option<&'a str>)> {
+    let mut changes = vec![("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)];
+    changes.extend_from_slice(more);
+    changes
+}
+
 fn signed_by(backend: &Backend) -> Vec<(String, u64)> {
     backend.stats().signed_by.into_iter().collect()
 }
@@ -383,15 +379,13 @@ async fn a_named_profile_gives_credentials_and_region() {
         &endpoint,
         Some(APP),
         "INFO",
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
+        &without_environment_keys(&[
             ("AWS_REGION", None),
             ("AWS_PROFILE", Some("studio-admin")),
             ("AWS_SHARED_CREDENTIALS_FILE", Some(&credentials)),
             ("AWS_CONFIG_FILE", Some(&config)),
             ("AWS_EC2_METADATA_SERVICE_ENDPOINT", Some(&imds)),
-        ],
+        ]),
     )
     .await;
     let (session, code) = backend.create_token(APP);
@@ -419,11 +413,7 @@ async fn without_credentials_every_verify_fails_closed() {
         &endpoint,
         Some(APP),
         "INFO",
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
-            ("AWS_EC2_METADATA_DISABLED", Some("true")),
-        ],
+        &without_environment_keys(&[("AWS_EC2_METADATA_DISABLED", Some("true"))]),
     )
     .await;
     let (session, code) = backend.create_token(APP);

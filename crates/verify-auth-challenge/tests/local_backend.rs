@@ -2,25 +2,18 @@
 //! AmplifyBackend on loopback: the happy path, replays, endpoint overrides, and injected faults.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Backend, Fault, FaultKind, Garble, Operation};
 use serde_json::{json, Value};
 use studio_login::{AmplifyBackendStore, PoolApp, Verifier, MAX_ATTEMPTS};
 
-mod common;
-use common::local_client;
+use test_support::backend::{local_client, start_local_backend as backend};
+use test_support::{events, Fixture};
 use verify_auth_challenge::function_handler;
 
 const APP: &str = "d1a2b3c4d5e6f7";
-
-async fn backend() -> (String, Arc<Backend>) {
-    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
-        .await
-        .unwrap();
-    (format!("http://{address}"), backend)
-}
 
 async fn verifier(endpoint: &str) -> Verifier<AmplifyBackendStore> {
     let client = local_client(endpoint).await;
@@ -31,14 +24,7 @@ async fn verifier(endpoint: &str) -> Verifier<AmplifyBackendStore> {
 }
 
 fn event(session_id: &str, answer: &str) -> Value {
-    json!({
-        "version": "1", "region": "us-east-1", "userPoolId": "us-east-1_x", "userName": "alice",
-        "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
-        "triggerSource": "VerifyAuthChallengeResponse_Authentication",
-        "request": {"userAttributes": {}, "privateChallengeParameters": {"secretLoginCode": "p"},
-                    "challengeAnswer": answer, "clientMetadata": {"appId": APP, "sessionId": session_id}},
-        "response": {"answerCorrect": null}
-    })
+    events::verify_event(Fixture::VerifyAnswer, APP, session_id, json!(answer))
 }
 
 async fn verify(

@@ -1,7 +1,20 @@
-//! Helpers shared by this crate's integration tests.
+//! The local AmplifyBackend on loopback, and the production client pointed at it.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_amplifybackend::config::{Credentials, Region};
 use aws_sdk_amplifybackend::Client;
+use local_amplifybackend::Backend;
+
+/// A local AmplifyBackend on a free loopback port (tokens live 60 s), and its `http://` endpoint.
+/// Panics when it cannot listen: a test without its backend cannot mean anything.
+pub async fn start_local_backend() -> (String, Arc<Backend>) {
+    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|err| panic!("local AmplifyBackend: {err}"));
+    (format!("http://{address}"), backend)
+}
 
 /// The production configuration (aws-config's loader with our HTTP client, retries and timeouts)
 /// pointed at a local AmplifyBackend on loopback, with throwaway credentials (it checks that

@@ -4,17 +4,15 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use lambda_runtime::LambdaEvent;
 use local_amplifybackend::{Fault, FaultKind, Operation};
 use serde_json::{json, Value};
-use studio_login::test_support::fixture;
 use studio_login::{AmplifyBackendStore, PoolApp, Verifier};
 use verify_auth_challenge::VERIFY_FAILED;
 
-mod common;
-use common::local_client;
+use test_support::backend::{local_client, start_local_backend};
+use test_support::{events, Fixture};
 
 const APP: &str = "d1a2b3c4d5e6f7";
 const TEMP_PASSWORD: &str = "Tmp#Pa55-wOrd!x9";
@@ -37,10 +35,7 @@ fn lambda(payload: Value) -> LambdaEvent<Value> {
 }
 
 fn verify_event(session: &str, answer: Value) -> Value {
-    let mut event = fixture("verify-answer.json");
-    event["request"]["clientMetadata"] = json!({"appId": APP, "sessionId": session});
-    event["request"]["challengeAnswer"] = answer;
-    event
+    events::verify_event(Fixture::VerifyAnswer, APP, session, answer)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,10 +53,9 @@ async fn no_secret_reaches_any_log_line_at_trace() {
 
     // create: the private secret it generates.
     for _ in 0..3 {
-        let out =
-            create_auth_challenge::function_handler(lambda(fixture("create-first-call.json")))
-                .await
-                .unwrap();
+        let out = create_auth_challenge::function_handler(lambda(Fixture::CreateFirstCall.event()))
+            .await
+            .unwrap();
         secrets.push(
             out["response"]["privateChallengeParameters"]["secretLoginCode"]
                 .as_str()
@@ -74,13 +68,13 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     errors.push(malformed.expect_err("malformed create event").to_string());
 
     // define: every fixture, and malformed input.
-    for name in [
-        "define-first-call.json",
-        "define-three-wrong.json",
-        "define-null-entry.json",
-        "define-user-not-found.json",
+    for fixture in [
+        Fixture::DefineFirstCall,
+        Fixture::DefineThreeWrong,
+        Fixture::DefineNullEntry,
+        Fixture::DefineUserNotFound,
     ] {
-        define_auth_challenge::function_handler(lambda(fixture(name)))
+        define_auth_challenge::function_handler(lambda(fixture.event()))
             .await
             .unwrap();
     }
@@ -91,17 +85,17 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     errors.push(malformed.expect_err("malformed define event").to_string());
 
     // custom-message: the invite, pass-through, malformed; a password where a placeholder goes.
-    let mut invite = fixture("custom-message-invite.json");
+    let mut invite = Fixture::CustomMessageInvite.event();
     invite["request"]["codeParameter"] = json!(TEMP_PASSWORD);
     custom_message::function_handler(lambda(invite))
         .await
         .unwrap();
-    let mut signup = fixture("custom-message-signup.json");
+    let mut signup = Fixture::CustomMessageSignup.event();
     signup["request"]["codeParameter"] = json!(TEMP_PASSWORD);
     custom_message::function_handler(lambda(signup))
         .await
         .unwrap();
-    let mut broken = fixture("custom-message-invite.json");
+    let mut broken = Fixture::CustomMessageInvite.event();
     broken["request"]["clientMetadata"] = json!({"appId": [TEMP_PASSWORD]});
     let malformed = custom_message::function_handler(lambda(broken)).await;
     errors.push(
@@ -111,10 +105,8 @@ async fn no_secret_reaches_any_log_line_at_trace() {
     );
 
     // verify: through the real SDK and HTTP, on every path including faults.
-    let (address, backend) = local_amplifybackend::start(0, Duration::from_secs(60))
-        .await
-        .unwrap();
-    let client = local_client(&format!("http://{address}")).await;
+    let (endpoint, backend) = start_local_backend().await;
+    let client = local_client(&endpoint).await;
     let verifier = Verifier::new(AmplifyBackendStore::new(client), PoolApp::Only(APP.into()));
     let verify = |event: Value| verify_auth_challenge::function_handler(&verifier, lambda(event));
 
