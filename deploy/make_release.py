@@ -57,7 +57,7 @@ def source_date_epoch() -> int:
     return int(run(["git", "log", "-1", "--format=%ct"]))
 
 
-def build_env(epoch: int) -> tuple[dict[str, str], str]:
+def build_env(epoch: int, target_dir: Path) -> tuple[dict[str, str], str]:
     """The environment of a reproducible build and the RUSTFLAGS it uses."""
     cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
     # Paths of the build machine end up in panic messages and in the auditable/debug sections:
@@ -66,6 +66,9 @@ def build_env(epoch: int) -> tuple[dict[str, str], str]:
         f"--remap-path-prefix={ROOT}=/build",
         f"--remap-path-prefix={cargo_home}=/cargo",
     ]
+    # Build scripts' OUT_DIR (generated sources) lives in the target dir: the same name wherever it is.
+    if not target_dir.resolve().is_relative_to(ROOT):
+        flags.append(f"--remap-path-prefix={target_dir.resolve()}=/build/target")
     rustup_home = os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))
     flags.append(f"--remap-path-prefix={rustup_home}=/rustup")
     rustflags = " ".join(filter(None, [os.environ.get("RUSTFLAGS", ""), *flags]))
@@ -83,10 +86,9 @@ def build(arch: str, functions: list[str], env: dict[str, str], auditable: str |
         # `cargo <subcommand>`; cargo-lambda's inner `cargo build` inherits it, so every binary
         # gets the `.dep-v0` section that `cargo audit bin`, Trivy, Syft and Grype read.
         cmd = [auditable, "auditable", *cmd[1:]]
-        # KNOWN BLOCKER (seen 2026-12-01, cargo-auditable 0.7.0, cargo-lambda 1.9.2, its cargo-zigbuild
-        # 0.23.0): the wrapper composes (verify_auth_challenge_audit_data.o is built) but zig's linker
-        # wrapper rejects `-Wl,--undefined=AUDITABLE_VERSION_INFO` ("unsupported linker arg:
-        # --undefined"), so `make release` with --auditable fails at the final link.
+        # cargo-auditable >= 0.7.3 keeps its symbol with `-Wl,-u,AUDITABLE_VERSION_INFO`, which zig cc
+        # (cargo-lambda's cargo-zigbuild) forwards; 0.7.0-0.7.2 passed `-Wl,--undefined=...`, which
+        # zig rejects ("unsupported linker arg: --undefined"). The Makefile pins 0.7.7.
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 
@@ -135,7 +137,8 @@ def main() -> int:
     functions = args.only or FUNCTIONS
     version = workspace_version()
     epoch = source_date_epoch()
-    env, rustflags = build_env(epoch)
+    env, rustflags = build_env(epoch, args.target_dir)
+    env["CARGO_TARGET_DIR"] = str(args.target_dir)
     out = args.out / f"{NAME}-{version}"
     if out.exists():
         shutil.rmtree(out)
@@ -159,6 +162,8 @@ def main() -> int:
         "name": NAME,
         "version": version,
         "git_commit": tool_version(["git", "rev-parse", "HEAD"]),
+        # Built from uncommitted changes: `make release-check` (which rebuilds git_commit) cannot match.
+        "git_dirty": bool(tool_version(["git", "status", "--porcelain", "--untracked-files=no"])),
         "source_date_epoch": epoch,
         "rustc": tool_version(["rustc", "--version"]),
         "cargo": tool_version(["cargo", "--version"]),

@@ -8,12 +8,11 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from metric_filters import datapoints, load_template, template_metric_filters
-from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack
+from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, toolchain_free_path
 
 APP_ID = "dsamdeploy0001"
 STACK_NAME = "amplify-studio-login"
@@ -23,12 +22,6 @@ ALARM_TOPIC = "arn:aws:sns:us-east-1:000000000000:studio-login-alarms"
 # STUDIO_RELEASE=dist/amplify-studio-login-<version>: deploy that release's zips instead of `sam build`,
 # with no Rust toolchain reachable (no cargo, cargo-lambda or zig on PATH).
 RELEASE = os.environ.get("STUDIO_RELEASE")
-
-
-def toolchain_free_path(path: str) -> str:
-    keep = [d for d in path.split(os.pathsep)
-            if d and not any((Path(d) / tool).exists() for tool in ("cargo", "cargo-lambda", "zig", "rustc"))]
-    return os.pathsep.join(keep)
 
 
 def sam(stack, *args: str) -> subprocess.CompletedProcess:
