@@ -65,8 +65,9 @@ e2e-arm64: $(if $(RELEASE),release-arm64-artifacts,build) venv tools sam-venv lo
 	target/release/lambda-bench race --bin-dir $(ARM_BIN_DIR) --rounds 10 --racers 10
 
 ADMIN_PY := deploy/studio_login_admin deploy/migrate.py deploy/check.py deploy/cargo_lambda_deploy.py
+RELEASE_PY := deploy/make_release.py deploy/release.py tests/release/check_audit.py
 lint: template-lint
-	$(TOOLS)/bin/ruff check --config deploy/ruff.toml $(ADMIN_PY)
+	$(TOOLS)/bin/ruff check --config deploy/ruff.toml $(ADMIN_PY) $(RELEASE_PY)
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings

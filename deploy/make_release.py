@@ -110,6 +110,19 @@ def tool_version(cmd: list[str]) -> str | None:
         return None
 
 
+def installed_version(tool: str | None) -> str | None:
+    """`<name> <version>` of a tool `cargo install --root R` put in R/bin (its .crates2.json)."""
+    if not tool:
+        return None
+    record = Path(tool).resolve().parent.parent / ".crates2.json"
+    try:
+        installs = json.loads(record.read_text())["installs"]
+    except (OSError, ValueError, KeyError):
+        return None
+    name = Path(tool).name
+    return next((" ".join(k.split()[:2]) for k in installs if k.split()[0] == name), None)
+
+
 def sbom(out: Path, cyclonedx: str, arches: list[str], functions: list[str], env: dict[str, str]) -> None:
     """<function>-<arch>.cdx.json: CycloneDX of what ships, i.e. that platform's graph without
     build-only dependencies (cargo-cyclonedx writes <crate>.cdx.json beside each manifest)."""
@@ -137,6 +150,9 @@ def main() -> int:
     functions = args.only or FUNCTIONS
     version = workspace_version()
     epoch = source_date_epoch()
+    # Read once, before the build: the commit and its time describe the same tree.
+    commit = tool_version(["git", "rev-parse", "HEAD"])
+    dirty = bool(tool_version(["git", "status", "--porcelain", "--untracked-files=no"]))
     env, rustflags = build_env(epoch, args.target_dir)
     env["CARGO_TARGET_DIR"] = str(args.target_dir)
     out = args.out / f"{NAME}-{version}"
@@ -161,14 +177,17 @@ def main() -> int:
     release = {
         "name": NAME,
         "version": version,
-        "git_commit": tool_version(["git", "rev-parse", "HEAD"]),
+        "git_commit": commit,
         # Built from uncommitted changes: `make release-check` (which rebuilds git_commit) cannot match.
-        "git_dirty": bool(tool_version(["git", "status", "--porcelain", "--untracked-files=no"])),
+        "git_dirty": dirty,
         "source_date_epoch": epoch,
         "rustc": tool_version(["rustc", "--version"]),
         "cargo": tool_version(["cargo", "--version"]),
         "cargo_lambda": tool_version(["cargo", "lambda", "--version"]),
-        "cargo_auditable": tool_version([args.auditable, "auditable", "--version"]) if args.auditable else None,
+        "cargo_auditable": installed_version(args.auditable),
+        "cargo_cyclonedx": installed_version(args.cyclonedx),
+        # The linker cargo-lambda drives (the ziglang package on this Python).
+        "zig": tool_version([sys.executable, "-m", "ziglang", "version"]),
         "build": {
             "command": "cargo lambda build --release --locked",
             "profile": "release (Cargo.toml: opt-level 3, fat LTO, 1 codegen unit, symbols stripped)",
@@ -187,6 +206,8 @@ def main() -> int:
     print(f"{'artifact':<{width}}  {'bytes':>9}  sha256")
     for p in files:
         print(f"{p.name:<{width}}  {p.stat().st_size:>9,}  {sums[p.name]}")
+    sums_file = out / "SHA256SUMS"
+    print(f"{sums_file.name:<{width}}  {sums_file.stat().st_size:>9,}  {sha256(sums_file)}")
     return 0
 
 
