@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
+import make_release
 import release
 
 FUNCTIONS = release.FUNCTIONS
@@ -17,7 +18,7 @@ FUNCTIONS = release.FUNCTIONS
 
 def make(tmp: Path, out: str) -> Path:
     target = tmp / "target"
-    for triple in ("aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"):
+    for triple in make_release.TRIPLES.values():
         (target / triple / "release").mkdir(parents=True, exist_ok=True)
         for f in FUNCTIONS:
             (target / triple / "release" / f).write_bytes(f"{triple} {f}\n".encode() * 100)

@@ -32,7 +32,10 @@ from pathlib import Path
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIPLES = {"arm64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+# The target triples are defined once, in deploy/make_release.py.
+sys.path.insert(0, str(ROOT / "deploy"))
+from make_release import TRIPLES  # noqa: E402
+
 ZIP_NAME = re.compile(r"^(?P<function>[a-z-]+)-(?P<arch>arm64|x86_64)\.zip$")
 TREE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_-]+) v(?P<version>\S+)")
 
