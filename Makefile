@@ -337,6 +337,7 @@ release-deploy-test: venv sam-venv node-standin
 release-arm64-artifacts:
 	rm -rf $(ARM_DIR) && python3 deploy/release.py unpack $(RELEASE) --arch arm64 --out $(ARM_DIR)
 	python3 deploy/check_artifacts.py --arch arm64 $(ARM_DIR)
+	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
 $(CARGO_TOOLS)/bin/cargo-auditable:
 	cargo install --locked --version $(CARGO_AUDITABLE_VERSION) cargo-auditable --root $(CARGO_TOOLS)
