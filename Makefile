@@ -28,7 +28,7 @@ NODE_OPT := $(if $(SEED),--node-dir $(NODE_DIR))
 
 .PHONY: bench bench-smoke bench-cold bench-cold-smoke functions-test-ca race load deny fuzz fuzz-smoke node-original node-standin node-original-if-seed \
         demo test unit e2e e2e-arm64 lint fmt build functions-x86_64 local-backend sizes template-lint \
-        check migrate rollback retire admin-venv deploy-cargo-lambda release release-check release-audit release-deploy-test deploy-sam dev venv tools sam-venv clean
+        check migrate rollback retire admin-venv deploy-cargo-lambda release release-check release-compare release-audit release-deploy-test release-arm64-artifacts deploy-sam dev venv tools sam-venv clean
 
 ## help: the targets and what they do (from these `## ` comments)
 .PHONY: help
@@ -52,10 +52,11 @@ e2e: venv tools sam-venv functions-x86_64 local-backend node-standin node-origin
 ## e2e-arm64: what users deploy — the arm64 release zips of `make build` — through the login
 ## suite and the SAM deploy (template default arm64), then a bench smoke and a replay race, all
 ## under qemu-user via binfmt_misc (tests/arm64/emulation.sh; root, installs from apt if needed)
+## RELEASE=dist/amplify-studio-login-<version>: that release's arm64 zips instead of `make build`'s
 ARM_BIN_DIR := build/lambda/arm64-bin
-e2e-arm64: build venv tools sam-venv local-backend
+e2e-arm64: $(if $(RELEASE),release-arm64-artifacts,build) venv tools sam-venv local-backend
 	bash tests/arm64/emulation.sh
-	STUDIO_ARCH=arm64 $(PY) -m pytest tests/e2e/test_login.py tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
+	STUDIO_ARCH=arm64 $(if $(RELEASE),STUDIO_RELEASE=$(abspath $(RELEASE))) $(PY) -m pytest tests/e2e/test_login.py tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
 	tests/arm64/unpack_bootstraps.sh $(ARM_DIR) $(ARM_BIN_DIR) $(FUNCTIONS)
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench warm --bin-dir $(ARM_BIN_DIR) --events 10 --runs 1
@@ -63,8 +64,9 @@ e2e-arm64: build venv tools sam-venv local-backend
 	target/release/lambda-bench race --bin-dir $(ARM_BIN_DIR) --rounds 10 --racers 10
 
 ADMIN_PY := deploy/studio_login_admin deploy/migrate.py deploy/check.py deploy/cargo_lambda_deploy.py
+RELEASE_PY := deploy/make_release.py deploy/release.py tests/release/check_audit.py
 lint: template-lint
-	$(TOOLS)/bin/ruff check --config deploy/ruff.toml $(ADMIN_PY)
+	$(TOOLS)/bin/ruff check --config deploy/ruff.toml $(ADMIN_PY) $(RELEASE_PY)
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -264,7 +266,7 @@ $(ADMIN_VENV)/.installed: deploy/requirements.txt
 ## release: dist/amplify-studio-login-<version>/ — eight zips (four functions × arm64, x86_64) with
 ## the dependency list embedded (cargo auditable), template.yaml, SHA256SUMS, CycloneDX SBOMs,
 ## release.json; reproducible (deploy/make_release.py). Prints the artifact table.
-CARGO_AUDITABLE_VERSION := 0.7.0
+CARGO_AUDITABLE_VERSION := 0.7.7
 CARGO_CYCLONEDX_VERSION := 0.5.9
 RUST_AUDIT_INFO_VERSION := 0.5.4
 VERSION = $(shell python3 -c 'import tomllib;print(tomllib.load(open("Cargo.toml","rb"))["workspace"]["package"]["version"])')
@@ -275,15 +277,22 @@ release: tools $(CARGO_TOOLS)/bin/cargo-auditable $(CARGO_TOOLS)/bin/cargo-cyclo
 	$(WITH_TOOLS) python3 deploy/make_release.py $(RELEASE_TOOLS) $(RELEASE_OPTS)
 	@deploy/check_release_artifacts.sh $(RELEASE_DIR) $(RELEASE_ARTIFACTS) arm64 x86_64
 
-## release-check: build the release again from a clean clone of HEAD in another directory (its own
-## target dir) and compare the zips byte for byte. CI: RELEASE_CHECK_OPTS="--arch arm64 --only verify-auth-challenge"
+## release-check: rebuild the release from a clean clone of the commit its release.json names (same
+## SOURCE_DATE_EPOCH) in another directory, with its own target dir, and compare the zips byte for
+## byte. CI: RELEASE_CHECK_OPTS="--arch arm64 --only verify-auth-challenge"
 REPRO_DIR := build/repro
+REPRO_CLONE := $(REPRO_DIR)/elsewhere/amplify-studio-login
+RELEASE_FIELD = $(shell python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])' $(RELEASE_DIR)/release.json $(1))
 release-check: tools $(CARGO_TOOLS)/bin/cargo-auditable
-	@test -d $(RELEASE_DIR) || { echo "run make release first"; exit 2; }
-	rm -rf $(REPRO_DIR) && git clone --quiet --no-local . $(REPRO_DIR)/elsewhere/amplify-studio-login
-	cd $(REPRO_DIR)/elsewhere/amplify-studio-login && $(WITH_TOOLS) CARGO_TARGET_DIR=$(CURDIR)/$(REPRO_DIR)/target \
+	@test -f $(RELEASE_DIR)/release.json || { echo "run make release first"; exit 2; }
+	rm -rf $(REPRO_DIR) && git clone --quiet --no-local . $(REPRO_CLONE) && git -C $(REPRO_CLONE) checkout --quiet $(call RELEASE_FIELD,git_commit)
+	cd $(REPRO_CLONE) && $(WITH_TOOLS) SOURCE_DATE_EPOCH=$(call RELEASE_FIELD,source_date_epoch) \
 	  python3 deploy/make_release.py --auditable $(CURDIR)/$(CARGO_TOOLS)/bin/cargo-auditable \
-	  --target-dir $(CURDIR)/$(REPRO_DIR)/target --out $(CURDIR)/$(REPRO_DIR)/dist $(RELEASE_CHECK_OPTS)
+	  --out $(CURDIR)/$(REPRO_DIR)/dist $(RELEASE_CHECK_OPTS)
+	@$(MAKE) --no-print-directory release-compare
+
+## release-compare: every rebuilt zip under build/repro/dist against the release's, byte for byte
+release-compare:
 	@deploy/compare_zips.sh $(REPRO_DIR)/dist $(RELEASE_DIR)
 
 ## release-audit: read the embedded dependency list back from every zip (rust-audit-info) and
@@ -299,13 +308,19 @@ deploy-sam: sam-venv
 	  --stack-name $(or $(STACK),amplify-studio-login) --resolve-s3 --capabilities CAPABILITY_IAM \
 	  $(if $(REGION),--region $(REGION)) --parameter-overrides AppId=$(APP_ID) Architecture=arm64
 
-## release-deploy-test: the SAM fresh stack from the release's x86_64 zips through ministack, with
-## cargo, rustc, cargo-lambda and zig removed from PATH (run after `make release` and `make e2e`)
+## release-deploy-test: the SAM fresh stack and the migrate of a Studio pool from the release's
+## x86_64 zips through ministack, with cargo, rustc, cargo-lambda and zig removed from PATH
 NO_TOOLCHAIN_PATH = $(shell python3 -c 'import os,sys;print(":".join(d for d in os.environ["PATH"].split(":") if d and not any(os.path.exists(os.path.join(d,t)) for t in ("cargo","rustc","cargo-lambda","zig"))))')
-release-deploy-test: venv sam-venv
+release-deploy-test: venv sam-venv node-standin
 	@test -x $(LOCAL_BACKEND) || { echo "needs $(LOCAL_BACKEND) (make local-backend)"; exit 2; }
 	PATH="$(NO_TOOLCHAIN_PATH)" sh -c '! command -v cargo' && PATH="$(NO_TOOLCHAIN_PATH)" STUDIO_RELEASE=$(CURDIR)/$(RELEASE_DIR) \
-	  $(PY) -m pytest tests/e2e/test_sam_deploy.py -q -p no:cacheprovider
+	  $(PY) -m pytest tests/e2e/test_sam_deploy.py tests/e2e/test_migrate.py::test_migrate_from_a_release_without_a_toolchain -q -p no:cacheprovider
+
+# The release's arm64 zips (checked against its SHA256SUMS) where `make build` puts its own.
+release-arm64-artifacts:
+	rm -rf $(ARM_DIR) && python3 deploy/release.py unpack $(RELEASE) --arch arm64 --out $(ARM_DIR)
+	python3 deploy/check_artifacts.py --arch arm64 $(ARM_DIR)
+	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
 $(CARGO_TOOLS)/bin/cargo-auditable:
 	cargo install --locked --version $(CARGO_AUDITABLE_VERSION) cargo-auditable --root $(CARGO_TOOLS)

@@ -57,7 +57,7 @@ def source_date_epoch() -> int:
     return int(run(["git", "log", "-1", "--format=%ct"]))
 
 
-def build_env(epoch: int) -> tuple[dict[str, str], str]:
+def build_env(epoch: int, target_dir: Path) -> tuple[dict[str, str], str]:
     """The environment of a reproducible build and the RUSTFLAGS it uses."""
     cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
     # Paths of the build machine end up in panic messages and in the auditable/debug sections:
@@ -66,6 +66,9 @@ def build_env(epoch: int) -> tuple[dict[str, str], str]:
         f"--remap-path-prefix={ROOT}=/build",
         f"--remap-path-prefix={cargo_home}=/cargo",
     ]
+    # Build scripts' OUT_DIR (generated sources) lives in the target dir: the same name wherever it is.
+    if not target_dir.resolve().is_relative_to(ROOT):
+        flags.append(f"--remap-path-prefix={target_dir.resolve()}=/build/target")
     rustup_home = os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))
     flags.append(f"--remap-path-prefix={rustup_home}=/rustup")
     rustflags = " ".join(filter(None, [os.environ.get("RUSTFLAGS", ""), *flags]))
@@ -83,10 +86,9 @@ def build(arch: str, functions: list[str], env: dict[str, str], auditable: str |
         # `cargo <subcommand>`; cargo-lambda's inner `cargo build` inherits it, so every binary
         # gets the `.dep-v0` section that `cargo audit bin`, Trivy, Syft and Grype read.
         cmd = [auditable, "auditable", *cmd[1:]]
-        # KNOWN BLOCKER (seen 2026-12-01, cargo-auditable 0.7.0, cargo-lambda 1.9.2, its cargo-zigbuild
-        # 0.23.0): the wrapper composes (verify_auth_challenge_audit_data.o is built) but zig's linker
-        # wrapper rejects `-Wl,--undefined=AUDITABLE_VERSION_INFO` ("unsupported linker arg:
-        # --undefined"), so `make release` with --auditable fails at the final link.
+        # cargo-auditable >= 0.7.3 keeps its symbol with `-Wl,-u,AUDITABLE_VERSION_INFO`, which zig cc
+        # (cargo-lambda's cargo-zigbuild) forwards; 0.7.0-0.7.2 passed `-Wl,--undefined=...`, which
+        # zig rejects ("unsupported linker arg: --undefined"). The Makefile pins 0.7.7.
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 
@@ -106,6 +108,19 @@ def tool_version(cmd: list[str]) -> str | None:
         return run(cmd)
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def installed_version(tool: str | None) -> str | None:
+    """`<name> <version>` of a tool `cargo install --root R` put in R/bin (its .crates2.json)."""
+    if not tool:
+        return None
+    record = Path(tool).resolve().parent.parent / ".crates2.json"
+    try:
+        installs = json.loads(record.read_text())["installs"]
+    except (OSError, ValueError, KeyError):
+        return None
+    name = Path(tool).name
+    return next((" ".join(k.split()[:2]) for k in installs if k.split()[0] == name), None)
 
 
 def sbom(out: Path, cyclonedx: str, arches: list[str], functions: list[str], env: dict[str, str]) -> None:
@@ -135,7 +150,11 @@ def main() -> int:
     functions = args.only or FUNCTIONS
     version = workspace_version()
     epoch = source_date_epoch()
-    env, rustflags = build_env(epoch)
+    # Read once, before the build: the commit and its time describe the same tree.
+    commit = tool_version(["git", "rev-parse", "HEAD"])
+    dirty = bool(tool_version(["git", "status", "--porcelain", "--untracked-files=no"]))
+    env, rustflags = build_env(epoch, args.target_dir)
+    env["CARGO_TARGET_DIR"] = str(args.target_dir)
     out = args.out / f"{NAME}-{version}"
     if out.exists():
         shutil.rmtree(out)
@@ -158,12 +177,17 @@ def main() -> int:
     release = {
         "name": NAME,
         "version": version,
-        "git_commit": tool_version(["git", "rev-parse", "HEAD"]),
+        "git_commit": commit,
+        # Built from uncommitted changes: `make release-check` (which rebuilds git_commit) cannot match.
+        "git_dirty": dirty,
         "source_date_epoch": epoch,
         "rustc": tool_version(["rustc", "--version"]),
         "cargo": tool_version(["cargo", "--version"]),
         "cargo_lambda": tool_version(["cargo", "lambda", "--version"]),
-        "cargo_auditable": tool_version([args.auditable, "auditable", "--version"]) if args.auditable else None,
+        "cargo_auditable": installed_version(args.auditable),
+        "cargo_cyclonedx": installed_version(args.cyclonedx),
+        # The linker cargo-lambda drives (the ziglang package on this Python).
+        "zig": tool_version([sys.executable, "-m", "ziglang", "version"]),
         "build": {
             "command": "cargo lambda build --release --locked",
             "profile": "release (Cargo.toml: opt-level 3, fat LTO, 1 codegen unit, symbols stripped)",
@@ -182,6 +206,8 @@ def main() -> int:
     print(f"{'artifact':<{width}}  {'bytes':>9}  sha256")
     for p in files:
         print(f"{p.name:<{width}}  {p.stat().st_size:>9,}  {sums[p.name]}")
+    sums_file = out / "SHA256SUMS"
+    print(f"{sums_file.name:<{width}}  {sums_file.stat().st_size:>9,}  {sha256(sums_file)}")
     return 0
 
 

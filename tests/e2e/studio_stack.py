@@ -75,6 +75,14 @@ def stop(process: subprocess.Popen | None, timeout: float = 10.0):
         process.wait(timeout)
 
 
+def toolchain_free_path(path: str) -> str:
+    """PATH without any directory holding cargo, cargo-lambda, zig or rustc: what an admin who
+    deploys a release (`RELEASE=dist/...`) has."""
+    keep = [d for d in path.split(os.pathsep)
+            if d and not any((Path(d) / tool).exists() for tool in ("cargo", "cargo-lambda", "zig", "rustc"))]
+    return os.pathsep.join(keep)
+
+
 def ministack_cli_env(**extra: str) -> dict:
     """The caller's environment without its AWS settings, with ministack's test credentials:
     for the deploy scripts and make targets the tests run against the emulator."""

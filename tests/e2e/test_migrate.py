@@ -19,7 +19,7 @@ from botocore.config import Config
 from fault_proxy import Rule
 from lambda_policy import lambda_as_in_december_2026, refusal
 from metric_filters import datapoints, template_metric_filters
-from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, ministack_cli_env, node_original_zip
+from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, ministack_cli_env, node_original_zip, toolchain_free_path
 
 APP_ID = "dmigrate00001"
 SHORT_CODE = "ab12cd34"
@@ -27,6 +27,9 @@ ORIGINAL_FIELDS = ("FunctionArn", "Runtime", "Handler", "Architectures", "CodeSh
 NEW_NAME = "amplify-login-{}-r" + APP_ID
 BUCKET = "sam-artifacts"
 SAM = BUILD / "venv-sam" / "bin" / "sam"
+# STUDIO_RELEASE=dist/amplify-studio-login-<version> (`make release-deploy-test`): also migrate from
+# that release's zips with no Rust toolchain on PATH.
+RELEASE = os.environ.get("STUDIO_RELEASE")
 
 
 def studio_settings(triggers: dict) -> dict:
@@ -80,12 +83,12 @@ def artifacts(studio, tmp_path) -> Path:
     return write_artifacts(studio, tmp_path)
 
 
-def cli(stack, tmp: Path, *args: str, endpoint: str, bucket: str = BUCKET) -> subprocess.CompletedProcess:
+def cli(stack, tmp: Path, *args: str, endpoint: str, bucket: str = BUCKET, **env: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, str(ROOT / "deploy" / "migrate.py"), *args, "--app-id", APP_ID, "--endpoint-url", endpoint,
          "--artifacts", str(tmp / "artifacts"), "--architecture", stack.architecture, "--records", str(tmp / "records"),
          "--s3-bucket", bucket],
-        env=ministack_cli_env(SAM_CLI=str(SAM)), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+        env=ministack_cli_env(SAM_CLI=str(SAM), **env), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
     print(result.stdout, result.stderr)
     return result
 
@@ -423,3 +426,31 @@ def test_retire_deletes_the_originals_after_a_passing_check_keeping_their_code(s
         assert stat.S_IMODE(os.stat(kept / f"original-{binary}.zip").st_mode) == 0o600
     login(studio, "after.retire@example.com")
 
+
+@pytest.mark.skipif(not RELEASE, reason="needs STUDIO_RELEASE=dist/amplify-studio-login-<version> (make release-deploy-test)")
+def test_migrate_from_a_release_without_a_toolchain(studio, tmp_path):
+    """What `make migrate RELEASE=...` runs: release.py unpack (checked against SHA256SUMS), then the
+    cutover from those zips, with cargo, rustc, cargo-lambda and zig unreachable."""
+    import base64
+    import hashlib
+    import shutil
+    no_toolchain = toolchain_free_path(os.environ["PATH"])
+    assert not any(shutil.which(t, path=no_toolchain) for t in ("cargo", "rustc", "cargo-lambda", "zig"))
+    unpacked = subprocess.run([sys.executable, str(ROOT / "deploy" / "release.py"), "unpack", RELEASE,
+                               "--arch", studio.architecture, "--out", str(tmp_path / "artifacts")],
+                              env=ministack_cli_env(PATH=no_toolchain), capture_output=True, text=True, timeout=60)
+    assert unpacked.returncode == 0, unpacked.stderr
+    before_functions, before_pool = originals(studio), pool(studio)
+    with lambda_as_in_december_2026(studio.ministack_url) as policy:
+        migrated = cli(studio, tmp_path, "migrate", "--yes", endpoint=policy.url, PATH=no_toolchain)
+        assert migrated.returncode == 0, migrated.stderr
+        lam = studio.client("lambda")
+        for binary in TRIGGERS.values():
+            shipped = (Path(RELEASE) / f"{binary}-{studio.architecture}.zip").read_bytes()
+            deployed = lam.get_function(FunctionName=NEW_NAME.format(binary))["Configuration"]["CodeSha256"]
+            assert deployed == base64.b64encode(hashlib.sha256(shipped).digest()).decode(), binary
+        login(studio, "from.release@example.com")
+        rolled = cli(studio, tmp_path, "rollback", "--yes", "--delete-stack", endpoint=policy.url, PATH=no_toolchain)
+        assert rolled.returncode == 0, rolled.stderr
+        assert not policy.refusals, policy.refusals
+    assert_untouched(studio, before_functions, before_pool, "after.release@example.com")

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
+import make_release
 import release
 
 FUNCTIONS = release.FUNCTIONS
@@ -17,7 +18,7 @@ FUNCTIONS = release.FUNCTIONS
 
 def make(tmp: Path, out: str) -> Path:
     target = tmp / "target"
-    for triple in ("aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"):
+    for triple in make_release.TRIPLES.values():
         (target / triple / "release").mkdir(parents=True, exist_ok=True)
         for f in FUNCTIONS:
             (target / triple / "release" / f).write_bytes(f"{triple} {f}\n".encode() * 100)
@@ -74,3 +75,29 @@ def test_sam_template_points_at_the_zips(tmp_path, made):
     for f in FUNCTIONS:
         assert f"CodeUri: {(made / f'{f}-x86_64.zip').resolve()}\n" in text
     assert "    Default: x86_64\n" in text
+
+
+def test_audit_comparison():
+    """tests/release/check_audit.py's verdict on an embedded list (the reader's JSON), without a build."""
+    sys.path.insert(0, str(ROOT / "tests" / "release"))
+    import check_audit
+
+    shipped = {("verify-auth-challenge", "0.1.0"), ("tokio", "1.48.0"), ("serde_derive", "1.0.229")}
+    lockfile = shipped | {("chrono", "0.4.45")}
+    macros = {("serde_derive", "1.0.229")}
+
+    def listed(*changes):
+        packages = [{"name": "verify-auth-challenge", "version": "0.1.0", "root": True},
+                    {"name": "tokio", "version": "1.48.0"}, {"name": "serde_derive", "version": "1.0.229", "kind": "build"},
+                    {"name": "chrono", "version": "0.4.45"}]
+        for change in changes:
+            change(packages)
+        return check_audit.compare("verify-auth-challenge", packages, shipped, lockfile, macros)
+
+    problems, extra = listed()
+    assert problems == [] and extra == {("chrono", "0.4.45")}
+    assert "shipped but not listed" in listed(lambda p: p.pop(1))[0][0]
+    assert "shipped but not listed" in listed(lambda p: p[1].update(version="1.47.0"))[0][0]
+    assert "marked build-only" in listed(lambda p: p[1].update(kind="build"))[0][0]
+    assert "not in Cargo.lock" in listed(lambda p: p.append({"name": "evil", "version": "6.6.6"}))[0][0]
+    assert "root is" in listed(lambda p: p[0].update(name="define-auth-challenge"))[0][0]

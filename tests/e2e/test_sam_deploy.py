@@ -9,13 +9,12 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
 from lambda_policy import lambda_as_in_december_2026
 from metric_filters import datapoints, load_template, template_metric_filters
-from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, run_deploy_script
+from studio_stack import BUILD, ROOT, TRIGGERS, StudioLoginStack, run_deploy_script, toolchain_free_path
 
 APP_ID = "dsamdeploy0001"
 STACK_NAME = "amplify-studio-login"
@@ -25,12 +24,6 @@ ALARM_TOPIC = "arn:aws:sns:us-east-1:000000000000:studio-login-alarms"
 # STUDIO_RELEASE=dist/amplify-studio-login-<version>: deploy that release's zips instead of `sam build`,
 # with no Rust toolchain reachable (no cargo, cargo-lambda or zig on PATH).
 RELEASE = os.environ.get("STUDIO_RELEASE")
-
-
-def toolchain_free_path(path: str) -> str:
-    keep = [d for d in path.split(os.pathsep)
-            if d and not any((Path(d) / tool).exists() for tool in ("cargo", "cargo-lambda", "zig", "rustc"))]
-    return os.pathsep.join(keep)
 
 
 def sam(stack, *args: str) -> subprocess.CompletedProcess:
