@@ -384,3 +384,47 @@ pub async fn tls_backend(ca: &TestCa) -> Result<(String, Arc<Backend>), String> 
             .map_err(|e| e.to_string())?;
     Ok((format!("https://127.0.0.1:{}", address.port()), backend))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(cpu_ms: f64) -> Summary {
+        Summary {
+            trials: 1,
+            init_ms: 1.0,
+            first_ms: 1.0,
+            wall_ms: 2.0,
+            wall_p90_ms: 2.0,
+            cpu_ms,
+            max_threads: 1,
+        }
+    }
+
+    #[test]
+    fn the_report_states_the_floor_ratio_and_the_paired_change() {
+        let define = "define-auth-challenge (Rust)".to_string();
+        let results = vec![
+            (define.clone(), summary(0.6)),
+            (baseline_label(&define), summary(1.2)),
+            (crate::floor::LABEL.to_string(), summary(0.3)),
+        ];
+        let out = report(1, "at full CPU speed (no quota)", &results);
+        assert!(
+            out.contains("define's cold-path CPU is 2.00× the floor reference's"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| define-auth-challenge (Rust) | 1.20 | 0.60 | -50 % |"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn no_floor_and_no_baseline_means_no_ratio_lines() {
+        let results = vec![("define-auth-challenge (Rust)".to_string(), summary(0.6))];
+        let out = report(1, "at full CPU speed (no quota)", &results);
+        assert!(!out.contains("floor reference's"), "{out}");
+        assert!(!out.contains("Paired with the baseline"), "{out}");
+    }
+}
