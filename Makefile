@@ -12,8 +12,8 @@ TOOLS := build/venv-tools
 SAM_VENV := build/venv-sam
 WITH_TOOLS := PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH"
 
-# x86_64 functions for local runs (ministack executes bootstraps on this host); the same flags
-# as `sam build` uses for Architecture=x86_64, so both share one cargo cache.
+# x86_64 functions for local runs (ministack executes bootstraps on this host). `sam build` picks
+# its own (glibc) triple from Architecture, so it does not share this build's cargo cache.
 X86_DIR := build/lambda/x86_64
 ARM_DIR := build/lambda/arm64
 # The shipped target triples, static musl: no dynamic loader or relocation pass before `main`,

@@ -7,8 +7,8 @@ For each of the four functions, DIR/<function>/bootstrap.zip (its `bootstrap` me
 DIR/<function>/bootstrap must be an ELF executable for that machine, statically linked (the
 shipped triples are static musl: no program interpreter, no shared library, no GLIBC symbol
 version, so nothing on provided.al2023 is loaded before `main`), and not be a `test-ca` build
-(which would trust a CA file named in its environment). Prints one line per artifact; exits 1 if any check fails. Reads the ELF with `readelf`
-(binutils), which understands every ELF machine.
+(which would trust a CA file named in its environment). Prints one line per artifact; exits 1
+if any check fails. Reads the ELF with `readelf` (binutils), which understands every ELF machine.
 """
 
 from __future__ import annotations
