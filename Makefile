@@ -12,10 +12,15 @@ TOOLS := build/venv-tools
 SAM_VENV := build/venv-sam
 WITH_TOOLS := PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH"
 
-# x86_64 functions for local runs (ministack executes bootstraps on this host); the same flags
-# as `sam build` uses for Architecture=x86_64, so both share one cargo cache.
+# x86_64 functions for local runs (ministack executes bootstraps on this host). `sam build` picks
+# its own (glibc) triple from Architecture, so it does not share this build's cargo cache.
 X86_DIR := build/lambda/x86_64
 ARM_DIR := build/lambda/arm64
+# The shipped target triples, static musl: no dynamic loader or relocation pass before `main`,
+# the largest share of a cold start (BENCHMARKS.md, "Cold-path attribution"). The only place
+# these are named; deploy/make_release.py's TRIPLES must match.
+X86_TRIPLE := x86_64-unknown-linux-musl
+ARM_TRIPLE := aarch64-unknown-linux-musl
 LOCAL_BACKEND := target/release/local-amplifybackend
 
 NODE_DIR := build/node-original
@@ -85,12 +90,12 @@ fmt:
 
 ## build: arm64 release artifacts, build/lambda/arm64/<function>/bootstrap.zip, platform-checked, with sizes
 build: tools
-	$(WITH_TOOLS) cargo lambda build --release --arm64 $(BIN_FLAGS) --output-format zip --lambda-dir $(ARM_DIR)
+	$(WITH_TOOLS) cargo lambda build --release --target $(ARM_TRIPLE) $(BIN_FLAGS) --output-format zip --lambda-dir $(ARM_DIR)
 	python3 deploy/check_artifacts.py --arch arm64 $(ARM_DIR)
 	@$(MAKE) --no-print-directory sizes DIR=$(ARM_DIR)
 
 functions-x86_64: tools
-	$(WITH_TOOLS) cargo lambda build --release --x86-64 $(BIN_FLAGS) --output-format binary --lambda-dir $(X86_DIR)
+	$(WITH_TOOLS) cargo lambda build --release --target $(X86_TRIPLE) $(BIN_FLAGS) --output-format binary --lambda-dir $(X86_DIR)
 	python3 deploy/check_artifacts.py --arch x86_64 $(X86_DIR)
 
 local-backend:
@@ -111,24 +116,26 @@ bench-smoke: functions-x86_64 node-original-if-seed
 	target/release/lambda-bench warm --bin-dir $(X86_DIR) $(NODE_OPT) --events 30 --runs 1
 
 ## bench-cold: cold starts (fresh process per trial, AmplifyBackend over TLS) at the CPU share of a
-## 128 MB function, the Node original beside; TRIALS= (default 30), MEMORY= (default 128)
+## 128 MB function, the Node original and a minimal reference process (the floor) beside;
+## TRIALS= (default 30), MEMORY= (default 128), BASELINE=<bin dir> alternates another build's trials
 # verify built with `test-ca` (trusts the bench's own CA as well as Amazon's roots; never shipped),
 # beside the release builds of the other three.
 TEST_CA_DIR := build/lambda/x86_64-test-ca
 functions-test-ca: functions-x86_64
-	$(WITH_TOOLS) cargo lambda build --release --x86-64 --bin verify-auth-challenge \
+	$(WITH_TOOLS) cargo lambda build --release --target $(X86_TRIPLE) --bin verify-auth-challenge \
 	  --features verify-auth-challenge/test-ca --output-format binary --lambda-dir $(TEST_CA_DIR)
 	@tests/bench/copy_bootstraps.sh $(X86_DIR) $(TEST_CA_DIR) define-auth-challenge create-auth-challenge custom-message
 
 bench-cold: functions-test-ca node-original-if-seed
 	cargo build --release -p lambda-bench
 	target/release/lambda-bench cold --trials $(or $(TRIALS),30) --memory $(or $(MEMORY),128) \
-	  --bin-dir $(TEST_CA_DIR) $(NODE_OPT) --markdown build/bench-cold.md
+	  --bin-dir $(TEST_CA_DIR) $(NODE_OPT) --floor-target $(X86_TRIPLE) \
+	  $(if $(BASELINE),--baseline-bin-dir $(BASELINE)) --markdown build/bench-cold.md
 
 ## bench-cold-smoke: 3 cold trials per function (CI): fails on a wrong answer, not on timing
 bench-cold-smoke: functions-test-ca node-original-if-seed
 	cargo build --release -p lambda-bench
-	target/release/lambda-bench cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR) $(NODE_OPT)
+	target/release/lambda-bench cold --trials 3 --memory 128 --bin-dir $(TEST_CA_DIR) $(NODE_OPT) --floor-target $(X86_TRIPLE)
 
 ## race: 1,000 rounds of 2 and of 10 concurrent verifies of one correct code (real binaries)
 race: functions-x86_64

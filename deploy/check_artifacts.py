@@ -4,10 +4,11 @@
     check_artifacts.py --arch arm64|x86_64 DIR
 
 For each of the four functions, DIR/<function>/bootstrap.zip (its `bootstrap` member) or else
-DIR/<function>/bootstrap must be an ELF executable for that machine, require no GLIBC symbol
-version newer than Amazon Linux 2023's glibc (2.34), load no shared library beyond glibc's own,
-and not be a `test-ca` build (which would trust a CA file named in its environment). Prints one line per artifact; exits 1 if any check fails. Reads the ELF with `readelf`
-(binutils), which understands every ELF machine.
+DIR/<function>/bootstrap must be an ELF executable for that machine, statically linked (the
+shipped triples are static musl: no program interpreter, no shared library, no GLIBC symbol
+version, so nothing on provided.al2023 is loaded before `main`), and not be a `test-ca` build
+(which would trust a CA file named in its environment). Prints one line per artifact; exits 1
+if any check fails. Reads the ELF with `readelf` (binutils), which understands every ELF machine.
 """
 
 from __future__ import annotations
@@ -22,11 +23,6 @@ from pathlib import Path
 
 FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
 MACHINES = {"arm64": "AArch64", "x86_64": "Advanced Micro Devices X86-64"}
-MAX_GLIBC = (2, 34)  # Amazon Linux 2023
-GLIBC_LIBRARIES = {
-    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
-    "ld-linux-aarch64.so.1", "ld-linux-x86-64.so.2",
-}
 
 
 def readelf(flag: str, path: Path) -> str:
@@ -42,17 +38,19 @@ def check(path: Path, arch: str) -> list[str]:
         problems.append(f"machine {machine.group(1).strip() if machine else '?'}, expected {MACHINES[arch]}")
     if not kind or kind.group(1) not in ("EXEC", "DYN"):
         problems.append(f"ELF type {kind.group(1) if kind else '?'}, expected an executable")
-    versions = sorted({tuple(int(n) for n in v.split(".")) for v in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", readelf("-V", path))})
-    newest = versions[-1] if versions else (0,)
-    if newest > MAX_GLIBC:
-        problems.append(f"requires GLIBC_{'.'.join(map(str, newest))} > {'.'.join(map(str, MAX_GLIBC))}")
+    interpreter = re.search(r"Requesting program interpreter: ([^\]]+)\]", readelf("-l", path))
+    if interpreter:
+        problems.append(f"dynamically linked (interpreter {interpreter.group(1)}), expected static")
+    glibc = sorted(set(re.findall(r"GLIBC_\d+(?:\.\d+)+", readelf("-V", path))))
+    if glibc:
+        problems.append(f"requires glibc symbol versions ({', '.join(glibc)}), expected static")
     if b"STUDIO_LOGIN_TEST_CA_FILE" in path.read_bytes():
         problems.append("a test-ca build: it trusts STUDIO_LOGIN_TEST_CA_FILE, never ship it")
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", readelf("-d", path)))
-    foreign = sorted(needed - GLIBC_LIBRARIES)
-    if foreign:
-        problems.append(f"shared libraries beyond glibc: {', '.join(foreign)}")
-    print(f"{path.parent.name:24} {arch:7} GLIBC_{'.'.join(map(str, newest)):6} needs {', '.join(sorted(needed))}"
+    if needed:
+        problems.append(f"needs shared libraries ({', '.join(sorted(needed))}), expected static")
+    print(f"{path.parent.name:24} {arch:7} {kind.group(1) if kind else '?':4} "
+          + ("static" if not (interpreter or needed or glibc) else "dynamic")
           + ("" if not problems else "  FAILED: " + "; ".join(problems)))
     return problems
 

@@ -27,6 +27,13 @@ pub struct Options<'a> {
     /// Also set SSL_CERT_FILE to the system bundle plus the run's CA.
     pub system_trust: bool,
     pub markdown: Option<&'a Path>,
+    /// The floor reference (`crate::floor::build`), measured beside the functions.
+    pub floor: Option<&'a Path>,
+}
+
+/// The label a target from `--baseline-bin-dir` gets: the same function, the other build.
+pub fn baseline_label(label: &str) -> String {
+    format!("{label} [baseline]")
 }
 
 /// Per target, `trials` fresh processes, each given one event (queued before it starts, as Lambda
@@ -44,20 +51,31 @@ pub async fn run(targets: &[Target], options: &Options<'_>) -> anyhow::Result<()
         },
         None => None,
     };
-    let mut results = Vec::new();
-    for target in targets {
-        let mut trials = Vec::new();
-        for number in 0..options.trials {
-            if quota.is_some() {
-                // Each Lambda sandbox has its own quota: let the group's refill (one period)
-                // before the next process, so no trial inherits the last one's throttling.
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-            let confined = quota.as_ref().map(|(_, q)| q);
+    // Round robin: trial n of every target (and of the floor) before trial n+1 of any, so a
+    // baseline build and this one, or define and the floor, meet the same machine state: the
+    // comparison is paired, not two runs minutes apart.
+    let mut trials: Vec<Vec<Trial>> = targets.iter().map(|_| Vec::new()).collect();
+    let mut floor_trials = Vec::new();
+    let confined = quota.as_ref().map(|(_, q)| q);
+    for number in 0..options.trials {
+        for (target, done) in targets.iter().zip(trials.iter_mut()) {
+            refill(confined).await;
             let result = trial(target, number, &backend, &endpoint, &ca, confined, options).await;
-            trials.push(result.with_context(|| format!("{} trial {number}", target.label))?);
+            done.push(result.with_context(|| format!("{} trial {number}", target.label))?);
         }
-        results.push((target.label.clone(), summarize(&trials)));
+        if let Some(reference) = options.floor {
+            refill(confined).await;
+            let result = crate::floor::trial(reference, number, confined).await;
+            floor_trials.push(result.with_context(|| format!("floor reference trial {number}"))?);
+        }
+    }
+    let mut results: Vec<(String, Summary)> = targets
+        .iter()
+        .zip(&trials)
+        .map(|(target, done)| (target.label.clone(), summarize(done)))
+        .collect();
+    if !floor_trials.is_empty() {
+        results.push((crate::floor::LABEL.to_string(), summarize(&floor_trials)));
     }
     let share = match &quota {
         Some((mb, q)) => format!(
@@ -88,16 +106,41 @@ fn report(trials: usize, share: &str, results: &[(String, Summary)]) -> String {
             .find(|(l, _)| l == name)
             .map(|(_, s)| s.cpu_ms)
     };
-    if let (Some(verify), Some(define)) = (
-        cpu("verify-auth-challenge (Rust)"),
-        cpu("define-auth-challenge (Rust)"),
-    ) {
+    let define = "define-auth-challenge (Rust)";
+    if let (Some(verify), Some(define)) = (cpu("verify-auth-challenge (Rust)"), cpu(define)) {
         out.push_str(&format!(
             "\nverify's cold-path CPU is {:.2}× define's (no network: the floor).\n",
             verify / define
         ));
     }
+    if let (Some(define), Some(floor)) = (cpu(define), cpu(crate::floor::LABEL)) {
+        out.push_str(&format!(
+            "\ndefine's cold-path CPU is {:.2}× the floor reference's ({define:.2} ms vs {floor:.2} ms).\n",
+            define / floor
+        ));
+    }
+    let paired: Vec<_> = results
+        .iter()
+        .filter_map(|(label, s)| Some((label, cpu(&baseline_label(label))?, s.cpu_ms)))
+        .collect();
+    if !paired.is_empty() {
+        out.push_str("\nPaired with the baseline build (`--baseline-bin-dir`, alternating trials):\n\n| function | baseline cold-path CPU (ms) | this build (ms) | change |\n|---|---|---|---|\n");
+        for (label, before, after) in paired {
+            out.push_str(&format!(
+                "| {label} | {before:.2} | {after:.2} | {:+.0} % |\n",
+                (after / before - 1.0) * 100.0
+            ));
+        }
+    }
     out
+}
+
+/// Under a quota, each Lambda sandbox has its own: let the group's refill (one period) before
+/// the next process, so no trial inherits the last one's throttling.
+async fn refill(quota: Option<&CpuQuota>) {
+    if quota.is_some() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// One fresh process, one event.
@@ -340,4 +383,48 @@ pub async fn tls_backend(ca: &TestCa) -> Result<(String, Arc<Backend>), String> 
             .await
             .map_err(|e| e.to_string())?;
     Ok((format!("https://127.0.0.1:{}", address.port()), backend))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(cpu_ms: f64) -> Summary {
+        Summary {
+            trials: 1,
+            init_ms: 1.0,
+            first_ms: 1.0,
+            wall_ms: 2.0,
+            wall_p90_ms: 2.0,
+            cpu_ms,
+            max_threads: 1,
+        }
+    }
+
+    #[test]
+    fn the_report_states_the_floor_ratio_and_the_paired_change() {
+        let define = "define-auth-challenge (Rust)".to_string();
+        let results = vec![
+            (define.clone(), summary(0.6)),
+            (baseline_label(&define), summary(1.2)),
+            (crate::floor::LABEL.to_string(), summary(0.3)),
+        ];
+        let out = report(1, "at full CPU speed (no quota)", &results);
+        assert!(
+            out.contains("define's cold-path CPU is 2.00× the floor reference's"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| define-auth-challenge (Rust) | 1.20 | 0.60 | -50 % |"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn no_floor_and_no_baseline_means_no_ratio_lines() {
+        let results = vec![("define-auth-challenge (Rust)".to_string(), summary(0.6))];
+        let out = report(1, "at full CPU speed (no quota)", &results);
+        assert!(!out.contains("floor reference's"), "{out}");
+        assert!(!out.contains("Paired with the baseline"), "{out}");
+    }
 }

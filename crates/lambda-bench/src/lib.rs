@@ -2,6 +2,7 @@
 //! events, process spawning, statistics, the loopback Runtime API), and `tls-probe`'s helpers.
 
 pub mod cold;
+pub mod floor;
 pub mod functions;
 pub mod proc_stats;
 pub mod race;

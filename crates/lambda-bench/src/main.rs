@@ -2,12 +2,12 @@
 //! AmplifyBackend (in this process), measured the way Lambda bills it. Every answer is checked: a
 //! wrong one fails the run. `lambda-bench warm|cold|race --help` for the options.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use lambda_bench::functions::Function;
 use lambda_bench::spawn::{targets, Target};
-use lambda_bench::{cold, race, warm};
+use lambda_bench::{cold, floor, race, warm};
 
 /// Runs Lambda bootstraps (ours and the Node original) under a loopback Runtime API against the
 /// local AmplifyBackend, and measures them. Every answer is checked: a wrong one fails the run.
@@ -51,6 +51,17 @@ enum Mode {
         /// the system store (earlier releases of these functions).
         #[arg(long)]
         system_trust: bool,
+        /// A second build's directory (<function>/bootstrap): each of its functions is run
+        /// alternately with this build's, trial by trial, and the CPU change reported.
+        #[arg(long)]
+        baseline_bin_dir: Option<PathBuf>,
+        /// Target triple the floor reference is compiled for (by `rustc`, into
+        /// build/floor-reference): the functions' own, so both start the same way.
+        #[arg(long, default_value = "x86_64-unknown-linux-musl")]
+        floor_target: String,
+        /// Leave the floor reference out.
+        #[arg(long)]
+        no_floor: bool,
         /// Also write the table to this file (Markdown).
         #[arg(long)]
         markdown: Option<PathBuf>,
@@ -118,15 +129,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             trials,
             memory,
             system_trust,
+            baseline_bin_dir,
+            floor_target,
+            no_floor,
             markdown,
         } => {
+            let floor = if no_floor {
+                None
+            } else {
+                Some(floor::build(
+                    Path::new("build/floor-reference"),
+                    &floor_target,
+                )?)
+            };
             let options = cold::Options {
                 trials: trials as usize,
                 memory,
                 system_trust,
                 markdown: markdown.as_deref(),
+                floor: floor.as_deref(),
             };
-            cold::run(&functions.targets(), &options).await
+            let mut targets = Vec::new();
+            let baseline = baseline_bin_dir.map(|dir| Functions {
+                bin_dir: dir,
+                node_dir: None,
+                only: functions.only.clone(),
+            });
+            // Each function of this build, then the same function of the baseline build.
+            for target in functions.targets() {
+                let twin = baseline
+                    .as_ref()
+                    .and_then(|b| b.targets().into_iter().find(|t| t.label == target.label));
+                targets.push(target);
+                if let Some(mut twin) = twin {
+                    twin.label = cold::baseline_label(&twin.label);
+                    targets.push(twin);
+                }
+            }
+            cold::run(&targets, &options).await
         }
         Mode::Race {
             bin_dir,

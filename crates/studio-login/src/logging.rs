@@ -10,8 +10,10 @@ use std::sync::OnceLock;
 
 use crate::PoolApp;
 
-use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Crates whose verbose output can contain a challenge code, an answer or a body, with the most
 /// verbose level that is still safe for each.
@@ -32,22 +34,22 @@ const CAPPED_CRATES: &[(&str, LevelFilter)] = &[
     ("lambda_runtime_api_client", LevelFilter::DEBUG),
 ];
 
-/// The filter for a given level string (`AWS_LAMBDA_LOG_LEVEL` values: TRACE … FATAL).
-pub fn filter(level: Option<&str>) -> EnvFilter {
+/// The filter for a given level string (`AWS_LAMBDA_LOG_LEVEL` values: TRACE … FATAL). The
+/// setting is one level, never a directive list, so a static per-target filter (`Targets`:
+/// longest target prefix wins, as in `EnvFilter`) says everything: no `EnvFilter`, whose
+/// per-callsite machinery and regex engine are cold-start work and binary size for nothing.
+pub fn filter(level: Option<&str>) -> Targets {
     let level = match level.map(|l| l.trim().to_ascii_uppercase()) {
         // Lambda's FATAL has no tracing equivalent; ERROR is the closest.
         Some(l) if l == "FATAL" => LevelFilter::ERROR,
         Some(l) => l.parse().unwrap_or(LevelFilter::INFO),
         None => LevelFilter::INFO,
     };
-    let mut filter = EnvFilter::default().add_directive(level.into());
-    for (krate, safe) in CAPPED_CRATES {
-        let cap = level.min(*safe);
-        if let Ok(directive) = format!("{krate}={cap}").parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    filter
+    Targets::new().with_default(level).with_targets(
+        CAPPED_CRATES
+            .iter()
+            .map(|(krate, safe)| (*krate, level.min(*safe))),
+    )
 }
 
 /// Install the process-wide subscriber, writing to stdout (Lambda ships it to CloudWatch).
@@ -63,16 +65,18 @@ where
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let filter = filter(level.as_deref());
+    // The formatter lets everything through (its own default cap is INFO); `filter` decides.
     let builder = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(level.as_deref()))
+        .with_max_level(LevelFilter::TRACE)
         .with_writer(writer);
     // try_init: a second call (tests) keeps the first subscriber instead of panicking.
     let _ = if json {
-        builder.json().try_init()
+        builder.json().finish().with(filter).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(filter).try_init()
     };
 }
 
