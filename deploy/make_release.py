@@ -36,8 +36,7 @@ from release import sha256  # noqa: E402  (deploy/ is a directory of scripts)
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
-TRIPLES = {"arm64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
-CARGO_LAMBDA_ARCH = {"arm64": "--arm64", "x86_64": "--x86-64"}
+TRIPLES = {"arm64": "aarch64-unknown-linux-musl", "x86_64": "x86_64-unknown-linux-musl"}
 NAME = "amplify-studio-login"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
 
@@ -78,7 +77,7 @@ def build_env(epoch: int, target_dir: Path) -> tuple[dict[str, str], str]:
 
 
 def build(arch: str, functions: list[str], env: dict[str, str], auditable: str | None) -> None:
-    cmd = ["cargo", "lambda", "build", "--release", "--locked", CARGO_LAMBDA_ARCH[arch]]
+    cmd = ["cargo", "lambda", "build", "--release", "--locked", "--target", TRIPLES[arch]]
     for f in functions:
         cmd += ["--bin", f]
     if auditable:
@@ -189,7 +188,7 @@ def main() -> int:
         # The linker cargo-lambda drives (the ziglang package on this Python).
         "zig": tool_version([sys.executable, "-m", "ziglang", "version"]),
         "build": {
-            "command": "cargo lambda build --release --locked",
+            "command": "cargo lambda build --release --locked --target <triple>",
             "profile": "release (Cargo.toml: opt-level 3, fat LTO, 1 codegen unit, symbols stripped)",
             "rustflags": rustflags.replace(str(ROOT), "<workspace>"),
             "architectures": {a: TRIPLES[a] for a in arches},
