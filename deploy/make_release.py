@@ -37,6 +37,9 @@ from release import sha256  # noqa: E402  (deploy/ is a directory of scripts)
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ["define-auth-challenge", "create-auth-challenge", "verify-auth-challenge", "custom-message"]
 TRIPLES = {"arm64": "aarch64-unknown-linux-musl", "x86_64": "x86_64-unknown-linux-musl"}
+# cargo-lambda adds `-C target-cpu=` (Graviton2's core, Haswell) only when RUSTFLAGS is unset; the
+# release sets RUSTFLAGS (the remaps), so it names them itself: the same code as `make build`'s.
+TARGET_CPUS = {"arm64": "neoverse-n1", "x86_64": "haswell"}
 NAME = "amplify-studio-login"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
 
@@ -76,7 +79,12 @@ def build_env(epoch: int, target_dir: Path) -> tuple[dict[str, str], str]:
     return env, rustflags
 
 
+def arch_rustflags(rustflags: str, arch: str) -> str:
+    return f"{rustflags} -C target-cpu={TARGET_CPUS[arch]}".strip()
+
+
 def build(arch: str, functions: list[str], env: dict[str, str], auditable: str | None) -> None:
+    env = dict(env, RUSTFLAGS=arch_rustflags(env["RUSTFLAGS"], arch))
     cmd = ["cargo", "lambda", "build", "--release", "--locked", "--target", TRIPLES[arch]]
     for f in functions:
         cmd += ["--bin", f]
@@ -190,7 +198,7 @@ def main() -> int:
         "build": {
             "command": "cargo lambda build --release --locked --target <triple>",
             "profile": "release (Cargo.toml: opt-level 3, fat LTO, 1 codegen unit, symbols stripped)",
-            "rustflags": rustflags.replace(str(ROOT), "<workspace>"),
+            "rustflags": {a: arch_rustflags(rustflags, a).replace(str(ROOT), "<workspace>") for a in arches},
             "architectures": {a: TRIPLES[a] for a in arches},
         },
         "functions": functions,

@@ -101,3 +101,15 @@ def test_audit_comparison():
     assert "marked build-only" in listed(lambda p: p[1].update(kind="build"))[0][0]
     assert "not in Cargo.lock" in listed(lambda p: p.append({"name": "evil", "version": "6.6.6"}))[0][0]
     assert "root is" in listed(lambda p: p[0].update(name="define-auth-challenge"))[0][0]
+
+
+def test_the_release_builds_what_make_build_ships():
+    """The Makefile's shipped triples are the release's, and the release names the CPUs cargo-lambda
+    picks for `make build` (it drops them when RUSTFLAGS is set, as the release's remaps do)."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"X86_TRIPLE := {make_release.TRIPLES['x86_64']}" in makefile
+    assert f"ARM_TRIPLE := {make_release.TRIPLES['arm64']}" in makefile
+    _, rustflags = make_release.build_env(1764633600, ROOT / "target")
+    assert "target-cpu" not in rustflags
+    for arch, cpu in {"arm64": "neoverse-n1", "x86_64": "haswell"}.items():
+        assert make_release.arch_rustflags(rustflags, arch).endswith(f"-C target-cpu={cpu}")
