@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_amplifybackend::config::retry::RetryConfig;
 use aws_sdk_amplifybackend::config::timeout::TimeoutConfig;
@@ -45,33 +48,50 @@ pub fn timeout_config() -> TimeoutConfig {
 /// the bodies are small), and `ENDPOINT` when set. Region, credentials and the SDK's endpoint
 /// variables come from aws-config's standard chains: the environment first (what Lambda
 /// provides), then the shared config/credentials files and profiles, web identity, the
-/// container endpoint and instance metadata. Loading reads the environment and the profile
-/// files; credentials are resolved on first use, so nothing goes over the network at init.
+/// container endpoint and instance metadata. When the environment holds the credentials (or the
+/// region), aws-config's environment provider alone answers for them: it is the chains' first
+/// link, so the answer is the same, without building the rest of the chain. Loading reads the
+/// environment and the profile files; credentials are resolved on first use, so nothing goes
+/// over the network at init.
 pub fn config_loader() -> ConfigLoader {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(tls_context())
         .build_https();
-    let loader = aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https)
         .retry_config(retry_config())
         .timeout_config(timeout_config())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    // On Lambda the environment always holds both; the full chains (profile files, web
+    // identity's STS client, container, IMDS) are cold-start work a Lambda never uses.
+    if env_set("AWS_ACCESS_KEY_ID") && env_set("AWS_SECRET_ACCESS_KEY") {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    if env_set("AWS_REGION") || env_set("AWS_DEFAULT_REGION") {
+        loader = loader.region(EnvironmentVariableRegionProvider::new());
+    }
     match std::env::var(ENDPOINT_ENV) {
         Ok(endpoint) if !endpoint.trim().is_empty() => loader.endpoint_url(endpoint.trim()),
         _ => loader,
     }
 }
 
-/// store) is set up on first use and then reused across invocations.
+/// The AmplifyBackend client for `config`, built once at init; its HTTPS connection is opened on
+/// first use and then reused across invocations.
 pub fn client(config: &SdkConfig) -> Client {
     Client::new(config)
+}
+
+/// `name` is set to something other than blanks.
+fn env_set(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
 }
 
 /// Where credentials could come from without asking the network: aws-config tries these before
 /// the container and instance-metadata endpoints. Only for the start-up hint below.
 fn credentials_configured_locally() -> bool {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    let set = env_set;
     let home_file = |name: &str| {
         std::env::var_os("HOME")
             .map(|home| std::path::Path::new(&home).join(".aws").join(name))
