@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
@@ -88,9 +88,9 @@ pub async fn trial(
         .spawn()
         .with_context(|| reference.display().to_string())?;
     let pid = child.id().context("no pid")?;
-    let answer = tokio::time::timeout(Duration::from_secs(30), api.answers.recv())
+    let answer = tokio::time::timeout(cold::ANSWER_TIMEOUT, api.answers.recv())
         .await
-        .map_err(|_| anyhow!("no answer within 30 s"))?
+        .map_err(|_| anyhow!("no answer within {} s", cold::ANSWER_TIMEOUT.as_secs()))?
         .context("runtime API closed")?;
     let cpu = cold::cpu_of(pid);
     let threads = cold::threads_of(pid);
