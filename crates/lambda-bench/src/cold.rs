@@ -171,16 +171,42 @@ async fn trial(
         quota.confine(&mut command).map_err(anyhow::Error::msg)?;
     }
     let case = target.function.case(number, backend);
-    // Queued before the process exists: a cold invoke is waiting when init ends.
+    let label = target.command[0].clone();
+    let request_id = format!("cold-{number}");
+    run_trial(
+        &mut api,
+        &mut command,
+        &label,
+        request_id,
+        case.event,
+        |answer| {
+            let body = answer
+                .body
+                .as_ref()
+                .map_err(|e| anyhow!("function error: {e}"))?;
+            (case.check)(body).map_err(|e| anyhow!("wrong answer: {e}"))
+        },
+    )
+    .await
+}
+
+/// The measured part of a cold trial: `event` is queued before the process exists (a cold invoke
+/// is waiting when init ends), `command` is spawned, and its answer is awaited, judged by `check`
+/// and timed (init = spawn to first `/next`, CPU and threads of the process at its answer).
+pub async fn run_trial(
+    api: &mut runtime_api::RuntimeApi,
+    command: &mut tokio::process::Command,
+    label: &str,
+    request_id: String,
+    event: serde_json::Value,
+    check: impl FnOnce(&runtime_api::Answer) -> anyhow::Result<()>,
+) -> anyhow::Result<Trial> {
     api.events
-        .send(runtime_api::Invocation {
-            request_id: format!("cold-{number}"),
-            event: case.event,
-        })
+        .send(runtime_api::Invocation { request_id, event })
         .await
         .map_err(|_| anyhow!("runtime API closed"))?;
     let spawned = Instant::now();
-    let child = command.spawn().context(target.command[0].clone())?;
+    let child = command.spawn().context(label.to_owned())?;
     let pid = child.id().context("no pid")?;
     let answer = tokio::time::timeout(ANSWER_TIMEOUT, api.answers.recv())
         .await
@@ -189,8 +215,7 @@ async fn trial(
     let cpu = cpu_of(pid);
     let threads = threads_of(pid);
     drop(child);
-    let body = answer.body.map_err(|e| anyhow!("function error: {e}"))?;
-    (case.check)(&body).map_err(|e| anyhow!("wrong answer: {e}"))?;
+    check(&answer)?;
     let first_next = (*api.first_next.lock().await).context("answered without asking for work")?;
     Ok(Trial {
         init: first_next - spawned,

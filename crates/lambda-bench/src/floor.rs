@@ -6,9 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Instant;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use serde_json::json;
 
 use crate::cold::{self, CpuQuota, Trial};
@@ -76,34 +75,21 @@ pub async fn trial(
         quota.confine(&mut command).map_err(anyhow::Error::msg)?;
     }
     let request_id = format!("floor-{number}");
-    api.events
-        .send(runtime_api::Invocation {
-            request_id: request_id.clone(),
-            event: json!({"floor": number}),
-        })
-        .await
-        .map_err(|_| anyhow!("runtime API closed"))?;
-    let spawned = Instant::now();
-    let child = command
-        .spawn()
-        .with_context(|| reference.display().to_string())?;
-    let pid = child.id().context("no pid")?;
-    let answer = tokio::time::timeout(cold::ANSWER_TIMEOUT, api.answers.recv())
-        .await
-        .map_err(|_| anyhow!("no answer within {} s", cold::ANSWER_TIMEOUT.as_secs()))?
-        .context("runtime API closed")?;
-    let cpu = cold::cpu_of(pid);
-    let threads = cold::threads_of(pid);
-    drop(child);
-    if answer.request_id != request_id || answer.body != Ok(json!({})) {
-        bail!("wrong answer");
-    }
-    let first_next = (*api.first_next.lock().await).context("answered without asking for work")?;
-    Ok(Trial {
-        init: first_next - spawned,
-        first: answer.at - first_next,
-        wall: answer.at - spawned,
-        cpu,
-        threads,
-    })
+    let expected = request_id.clone();
+    let label = reference.display().to_string();
+    let event = json!({"floor": number});
+    cold::run_trial(
+        &mut api,
+        &mut command,
+        &label,
+        request_id,
+        event,
+        |answer| {
+            if answer.request_id != expected || answer.body != Ok(json!({})) {
+                bail!("wrong answer");
+            }
+            Ok(())
+        },
+    )
+    .await
 }
