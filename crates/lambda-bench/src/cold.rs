@@ -29,6 +29,8 @@ pub struct Options<'a> {
     pub markdown: Option<&'a Path>,
     /// The floor reference (`crate::floor::build`), measured beside the functions.
     pub floor: Option<&'a Path>,
+    /// The keys of the local AmplifyBackend's certificate chain.
+    pub server_keys: ServerKeys,
 }
 
 /// The label a target from `--baseline-bin-dir` gets: the same function, the other build.
@@ -39,7 +41,8 @@ pub fn baseline_label(label: &str) -> String {
 /// Per target, `trials` fresh processes, each given one event (queued before it starts, as Lambda
 /// does for a cold invoke) against AmplifyBackend over TLS; prints the table.
 pub async fn run(targets: &[Target], options: &Options<'_>) -> anyhow::Result<()> {
-    let ca = test_ca(Path::new("build/cold-tls")).map_err(anyhow::Error::msg)?;
+    let ca =
+        test_ca(Path::new("build/cold-tls"), options.server_keys).map_err(anyhow::Error::msg)?;
     let (endpoint, backend) = tls_backend(&ca).await.map_err(anyhow::Error::msg)?;
     let quota = match options.memory {
         Some(mb) => match CpuQuota::for_memory(mb) {
@@ -167,15 +170,13 @@ async fn trial(
     if options.system_trust {
         command.env("SSL_CERT_FILE", &ca.ssl_cert_file);
     }
-    if let Some(quota) = quota {
-        quota.confine(&mut command).map_err(anyhow::Error::msg)?;
-    }
     let case = target.function.case(number, backend);
     let label = target.command[0].clone();
     let request_id = format!("cold-{number}");
     run_trial(
         &mut api,
-        &mut command,
+        command,
+        quota,
         &label,
         request_id,
         case.event,
@@ -191,11 +192,13 @@ async fn trial(
 }
 
 /// The measured part of a cold trial: `event` is queued before the process exists (a cold invoke
-/// is waiting when init ends), `command` is spawned, and its answer is awaited, judged by `check`
-/// and timed (init = spawn to first `/next`, CPU and threads of the process at its answer).
+/// is waiting when init ends), `command` is spawned (inside `quota`'s group when given), and its
+/// answer is awaited, judged by `check` and timed (init = spawn to first `/next`, CPU and threads
+/// of the process at its answer).
 pub async fn run_trial(
     api: &mut runtime_api::RuntimeApi,
-    command: &mut tokio::process::Command,
+    mut command: tokio::process::Command,
+    quota: Option<&CpuQuota>,
     label: &str,
     request_id: String,
     event: serde_json::Value,
@@ -206,7 +209,11 @@ pub async fn run_trial(
         .await
         .map_err(|_| anyhow!("runtime API closed"))?;
     let spawned = Instant::now();
-    let child = command.spawn().context(label.to_owned())?;
+    let child = match quota {
+        Some(quota) => quota.spawn(command).await,
+        None => command.spawn().map_err(anyhow::Error::from),
+    }
+    .context(label.to_owned())?;
     let pid = child.id().context("no pid")?;
     let answer = tokio::time::timeout(ANSWER_TIMEOUT, api.answers.recv())
         .await
@@ -231,10 +238,32 @@ const MB_PER_VCPU: f64 = 1769.0;
 /// CFS period used for the quota (the kernel default).
 const PERIOD_US: u64 = 100_000;
 
-/// A CA made for this run, the local AmplifyBackend's certificate signed by it, and trust files:
-/// the CA alone (`NODE_EXTRA_CA_CERTS` for Node; `STUDIO_LOGIN_TEST_CA_FILE` for a `test-ca`
-/// build of verify), and the system bundle plus the CA (`SSL_CERT_FILE`, for clients that read
-/// the system store).
+/// The keys of the local AmplifyBackend's certificate chain in a cold run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServerKeys {
+    /// As AmplifyBackend serves it: an RSA-2048 leaf and intermediate (sent by the server) under
+    /// an RSA-2048 root (the trusted file), like `Amazon RSA 2048 M0x` under `Amazon Root CA 1`,
+    /// so the client verifies three RSA signatures, as it does on AWS. The keys are test-only
+    /// fixtures (`tests/fixtures/tls/`: RSA keys cannot be generated with ring); the
+    /// certificates are made per run.
+    #[default]
+    Rsa2048,
+    /// One ECDSA P-256 test CA signing an ECDSA P-256 leaf, both generated per run: what this
+    /// bench served before it served RSA (its figures up to 2026-12-02); two P-256
+    /// verifications, dearer than AWS's RSA chain.
+    EcdsaP256,
+}
+
+/// Test-only RSA-2048 keys (PKCS#8), trusted by nothing but a run's own `test-ca` builds.
+const RSA_ROOT_KEY: &str = include_str!("../../../tests/fixtures/tls/bench-root-rsa2048.key.pem");
+const RSA_INTERMEDIATE_KEY: &str =
+    include_str!("../../../tests/fixtures/tls/bench-intermediate-rsa2048.key.pem");
+const RSA_LEAF_KEY: &str = include_str!("../../../tests/fixtures/tls/bench-leaf-rsa2048.key.pem");
+
+/// A CA made for this run, the local AmplifyBackend's certificate chain under it, and trust
+/// files: the CA alone (`NODE_EXTRA_CA_CERTS` for Node; `STUDIO_LOGIN_TEST_CA_FILE` for a
+/// `test-ca` build of verify), and the system bundle plus the CA (`SSL_CERT_FILE`, for clients
+/// that read the system store).
 pub struct TestCa {
     pub server: Arc<tokio_rustls::rustls::ServerConfig>,
     pub ssl_cert_file: PathBuf,
@@ -246,28 +275,58 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/pki/tls/certs/ca-bundle.crt",
 ];
 
-pub fn test_ca(dir: &Path) -> Result<TestCa, String> {
+pub fn test_ca(dir: &Path, keys: ServerKeys) -> Result<TestCa, String> {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, KeyUsagePurpose, SanType};
     let err = |e: rcgen::Error| e.to_string();
-    let ca_key = KeyPair::generate().map_err(err)?;
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "lambda-bench test CA");
-    let ca = ca_params.self_signed(&ca_key).map_err(err)?;
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = |pem: &str| match keys {
+        ServerKeys::Rsa2048 => {
+            KeyPair::from_pkcs8_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).map_err(err)
+        }
+        ServerKeys::EcdsaP256 => KeyPair::generate().map_err(err),
+    };
+    let ca_params = |name: &str, constraints| -> Result<CertificateParams, String> {
+        let mut params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+        params.is_ca = IsCa::Ca(constraints);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        Ok(params)
+    };
+    let root_params = ca_params("lambda-bench test CA", BasicConstraints::Unconstrained)?;
+    let root_key = key(RSA_ROOT_KEY)?;
+    let root = root_params.self_signed(&root_key).map_err(err)?;
+    let root_issuer = rcgen::Issuer::new(root_params, root_key);
 
-    let leaf_key = KeyPair::generate().map_err(err)?;
+    // RSA: the server sends an intermediate, as AWS's endpoints do; ECDSA: the root signs the leaf.
+    let (intermediate, leaf_issuer) = match keys {
+        ServerKeys::Rsa2048 => {
+            let params = ca_params(
+                "lambda-bench test intermediate",
+                BasicConstraints::Constrained(0),
+            )?;
+            let intermediate_key = key(RSA_INTERMEDIATE_KEY)?;
+            let cert = params
+                .signed_by(&intermediate_key, &root_issuer)
+                .map_err(err)?;
+            (Some(cert), rcgen::Issuer::new(params, intermediate_key))
+        }
+        ServerKeys::EcdsaP256 => (None, root_issuer),
+    };
+
+    let leaf_key = key(RSA_LEAF_KEY)?;
     let mut leaf_params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
     leaf_params
         .subject_alt_names
         .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).map_err(err)?;
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &leaf_issuer)
+        .map_err(err)?;
+    let mut chain = vec![leaf.der().clone()];
+    chain.extend(intermediate.map(|cert| cert.der().clone()));
 
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let ca_pem = ca.pem();
+    let ca_pem = root.pem();
     let system = SYSTEM_BUNDLES
         .iter()
         .find_map(|path| std::fs::read_to_string(path).ok())
@@ -283,7 +342,7 @@ pub fn test_ca(dir: &Path) -> Result<TestCa, String> {
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
         .with_single_cert(
-            vec![leaf.der().clone()],
+            chain,
             rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
         )
         .map_err(|e| e.to_string())?;
@@ -295,11 +354,67 @@ pub fn test_ca(dir: &Path) -> Result<TestCa, String> {
 }
 
 /// A cgroup whose CPU quota is the share Lambda gives `memory_mb`: cgroup v1's `cpu` controller
-/// (`cpu.cfs_quota_us`) or v2's `cpu.max`. Processes join it before they exec.
+/// (`cpu.cfs_quota_us`) or v2's `cpu.max`. Processes start in it ([`CpuQuota::spawn`]).
 pub struct CpuQuota {
     dir: PathBuf,
     procs: PathBuf,
+    /// cgroup v1: the thread that lives in the group and starts its processes.
+    spawner: Option<Spawner>,
     pub quota_us: u64,
+}
+
+/// A command to start, and where its child goes.
+type SpawnRequest = (
+    tokio::process::Command,
+    tokio::sync::oneshot::Sender<std::io::Result<tokio::process::Child>>,
+);
+
+struct Spawner {
+    requests: Option<std::sync::mpsc::Sender<SpawnRequest>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spawner {
+    /// A thread that joins the v1 group (`tasks`: v1 groups threads) and then only starts
+    /// processes, in the runtime of the caller (which reaps them).
+    fn start(tasks: PathBuf) -> Result<Self, String> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
+        let (requests, incoming) = std::sync::mpsc::channel::<SpawnRequest>();
+        let (joined, has_joined) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("cgroup-spawner".into())
+            .spawn(move || {
+                // SAFETY: gettid(2) has no preconditions.
+                let me = unsafe { libc::gettid() }.to_string();
+                let result =
+                    std::fs::write(&tasks, me).map_err(|e| format!("{}: {e}", tasks.display()));
+                let failed = result.is_err();
+                let _ = joined.send(result);
+                if failed {
+                    return;
+                }
+                let _entered = runtime.enter();
+                for (mut command, reply) in incoming {
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        has_joined.recv().map_err(|e| e.to_string())??;
+        Ok(Self {
+            requests: Some(requests),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Spawner {
+    fn drop(&mut self) {
+        // The thread ends when the requests do; the group can only be removed once it has.
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl CpuQuota {
@@ -324,31 +439,58 @@ impl CpuQuota {
         for (path, value) in writes {
             std::fs::write(&path, value).map_err(|e| format!("{}: {e}", path.display()))?;
         }
+        let spawner = if dir.starts_with(v1) {
+            Some(Spawner::start(dir.join("tasks"))?)
+        } else {
+            None
+        };
         Ok(Self {
             procs: dir.join("cgroup.procs"),
             dir,
+            spawner,
             quota_us,
         })
     }
 
-    /// Make `command`'s process join the cgroup between fork and exec, so its whole start-up
-    /// runs under the quota.
-    pub fn confine(&self, command: &mut tokio::process::Command) -> Result<(), String> {
-        let procs = File::options()
-            .write(true)
-            .open(&self.procs)
-            .map_err(|e| format!("{}: {e}", self.procs.display()))?;
-        // SAFETY: between fork and exec only a write(2) on an already-open descriptor runs: no
-        // allocation, no lock. "0" means the writing process itself.
-        unsafe {
-            command.pre_exec(move || (&procs).write_all(b"0"));
-        }
-        Ok(())
+    /// Starts `command` inside the group, so its whole start-up runs under the quota.
+    ///
+    /// cgroup v1: by the group's own spawner thread (a child starts in its parent thread's
+    /// group), so std starts it with `posix_spawn` (vfork), as at full speed, and no process
+    /// moves between groups. Moving one (writing `cgroup.procs`, the v2 path, between fork and
+    /// exec: a v2 thread cannot leave its process's group) waits ~10 ms for the kernel's
+    /// group-change lock, inside the measured start, and the `pre_exec` hook it needs makes std
+    /// `fork()` this multi-threaded bench, whose copy the child then tears down at exec: CPU that
+    /// no Lambda start has, counted as the function's.
+    pub async fn spawn(
+        &self,
+        mut command: tokio::process::Command,
+    ) -> anyhow::Result<tokio::process::Child> {
+        let Some(requests) = self.spawner.as_ref().and_then(|s| s.requests.as_ref()) else {
+            let procs = File::options()
+                .write(true)
+                .open(&self.procs)
+                .with_context(|| self.procs.display().to_string())?;
+            // SAFETY: between fork and exec only a write(2) on an already-open descriptor runs:
+            // no allocation, no lock. "0" means the writing process itself.
+            unsafe {
+                command.pre_exec(move || (&procs).write_all(b"0"));
+            }
+            return Ok(command.spawn()?);
+        };
+        let (reply, child) = tokio::sync::oneshot::channel();
+        requests
+            .send((command, reply))
+            .map_err(|_| anyhow!("the cgroup's spawner thread has ended"))?;
+        Ok(child
+            .await
+            .map_err(|_| anyhow!("the cgroup's spawner thread has ended"))??)
     }
 }
 
 impl Drop for CpuQuota {
     fn drop(&mut self) {
+        // The spawner first: a group with a thread in it cannot be removed.
+        self.spawner.take();
         // Empty once its processes are gone; a failure leaves an empty group behind, harmless.
         let _ = std::fs::remove_dir(&self.dir);
     }

@@ -71,16 +71,14 @@ pub async fn trial(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    if let Some(quota) = quota {
-        quota.confine(&mut command).map_err(anyhow::Error::msg)?;
-    }
     let request_id = format!("floor-{number}");
     let expected = request_id.clone();
     let label = reference.display().to_string();
     let event = json!({"floor": number});
     cold::run_trial(
         &mut api,
-        &mut command,
+        command,
+        quota,
         &label,
         request_id,
         event,

@@ -62,6 +62,10 @@ enum Mode {
         /// Leave the floor reference out.
         #[arg(long)]
         no_floor: bool,
+        /// The keys of the local AmplifyBackend's certificate chain: RSA-2048 with an
+        /// intermediate, as AWS's endpoints serve, or the single ECDSA P-256 CA of earlier runs.
+        #[arg(long, value_enum, default_value_t = cold::ServerKeys::Rsa2048)]
+        server_keys: cold::ServerKeys,
         /// Also write the table to this file (Markdown).
         #[arg(long)]
         markdown: Option<PathBuf>,
@@ -132,6 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             baseline_bin_dir,
             floor_target,
             no_floor,
+            server_keys,
             markdown,
         } => {
             let floor = if no_floor {
@@ -148,6 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 system_trust,
                 markdown: markdown.as_deref(),
                 floor: floor.as_deref(),
+                server_keys,
             };
             let mut targets = Vec::new();
             let baseline = baseline_bin_dir.map(|dir| Functions {

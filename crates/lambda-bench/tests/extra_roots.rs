@@ -12,7 +12,7 @@ use test_support::backend::local_client;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_root_named_by_the_operator_setting_is_trusted() {
     let dir = std::env::temp_dir().join(format!("extra-roots-test-{}", std::process::id()));
-    let ca = cold::test_ca(Path::new(&dir)).expect("test CA");
+    let ca = cold::test_ca(Path::new(&dir), cold::ServerKeys::Rsa2048).expect("test CA");
     let (endpoint, backend) = cold::tls_backend(&ca).await.expect("TLS backend");
     std::env::set_var(studio_login::EXTRA_CA_CERTS_ENV, &ca.node_extra_ca_certs);
     let store = AmplifyBackendStore::new(local_client(&endpoint).await);

@@ -13,8 +13,15 @@ use test_support::backend::local_client;
 #[cfg(not(feature = "test-ca"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_outside_amazons_roots_is_refused() {
-    let dir = std::env::temp_dir().join(format!("trust-test-{}", std::process::id()));
-    let ca = cold::test_ca(Path::new(&dir)).expect("test CA");
+    // Both chains the cold bench can serve: RSA with an intermediate, and a P-256 CA alone.
+    for keys in [cold::ServerKeys::Rsa2048, cold::ServerKeys::EcdsaP256] {
+        refused_with(keys).await;
+    }
+}
+
+async fn refused_with(keys: cold::ServerKeys) {
+    let dir = std::env::temp_dir().join(format!("trust-test-{}-{keys:?}", std::process::id()));
+    let ca = cold::test_ca(Path::new(&dir), keys).expect("test CA");
     let (endpoint, backend) = cold::tls_backend(&ca).await.expect("TLS backend");
     std::env::set_var("SSL_CERT_FILE", &ca.ssl_cert_file);
     std::env::set_var("STUDIO_LOGIN_TEST_CA_FILE", &ca.node_extra_ca_certs);
@@ -29,12 +36,12 @@ async fn a_server_outside_amazons_roots_is_refused() {
         refused
             .to_string()
             .contains("class=tls tls_error=UnknownIssuer"),
-        "{refused}"
+        "{keys:?}: {refused}"
     );
     assert_eq!(
         backend.stats().get_token,
         0,
-        "no request reached the impostor"
+        "{keys:?}: no request reached the impostor"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,6 +24,9 @@ struct Options {
     /// loader would parse; the functions no longer read it).
     #[arg(long)]
     ssl_cert_file: bool,
+    /// The keys of the local AmplifyBackend's certificate chain (as `lambda-bench cold`).
+    #[arg(long, value_enum, default_value_t = cold::ServerKeys::Rsa2048)]
+    server_keys: cold::ServerKeys,
 }
 
 /// CPU time of this thread so far (schedstat lags for the running thread; this does not).
@@ -65,6 +68,7 @@ impl Step {
 fn main() -> Result<(), String> {
     let options = Options::parse();
     let process_start = thread_cpu();
+    let server_keys = options.server_keys;
     // The backend runs on its own threads, so its work never counts against this one.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -75,7 +79,7 @@ fn main() -> Result<(), String> {
             .expect("backend runtime");
         runtime.block_on(async move {
             let started = async {
-                let ca = cold::test_ca(std::path::Path::new("build/cold-tls"))?;
+                let ca = cold::test_ca(std::path::Path::new("build/cold-tls"), server_keys)?;
                 let (endpoint, backend) = cold::tls_backend(&ca).await?;
                 Ok::<_, String>((endpoint, backend, ca))
             }
