@@ -13,6 +13,7 @@ use aws_sdk_amplifybackend::config::StalledStreamProtectionConfig;
 use aws_sdk_amplifybackend::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
+use super::http_client::connector_on_first_use;
 use super::trust::tls_context;
 
 /// The original function's endpoint override. It wins over the AWS SDKs' own
@@ -59,7 +60,7 @@ pub fn config_loader() -> ConfigLoader {
         .tls_context(tls_context())
         .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
+        .http_client(connector_on_first_use(https))
         .retry_config(retry_config())
         .timeout_config(timeout_config())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled());

@@ -1,9 +1,10 @@
 //! Everything that talks to AmplifyBackend, one concern per module: the SDK configuration
-//! ([`config`]), the TLS trust store ([`trust`]) and the names of TLS failures ([`tls_error`]),
-//! the [`TokenStore`](crate::TokenStore) over the SDK ([`store`]), and what is kept of a failed
-//! call ([`redact`]).
+//! ([`config`]) and its HTTPS client ([`http_client`]), the TLS trust store ([`trust`]) and the
+//! names of TLS failures ([`tls_error`]), the [`TokenStore`](crate::TokenStore) over the SDK
+//! ([`store`]), and what is kept of a failed call ([`redact`]).
 
 mod config;
+mod http_client;
 mod redact;
 // Used by build.rs (which writes the trust store's PEM) and by the trust store's test.
 #[cfg(test)]
